@@ -1,0 +1,42 @@
+# One entry point for every habit. `make run` and `make test` set up .venv on their own.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+COVERAGE_GATE := 95
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run lint check test bench docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/uvicorn examples.main:app --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff format minifast examples tests benchmarks
+	$(BIN)/ruff check --fix minifast examples tests benchmarks
+
+check: install
+	$(BIN)/ruff format --check minifast examples tests benchmarks
+	$(BIN)/ruff check minifast examples tests benchmarks
+	$(BIN)/mypy minifast examples
+
+test: check
+	$(BIN)/python -m pytest --cov=minifast --cov-branch --cov-report=term \
+		--cov-fail-under=$(COVERAGE_GATE) $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m benchmarks.routing
+
+clean:
+	rm -rf $(VENV) .coverage .mypy_cache .ruff_cache

@@ -1,0 +1,208 @@
+# How paths are matched: a template such as "/items/{item_id:int}" is compiled once into a list
+# of segments. Every template of a router goes into one tree keyed by segment: literal segments
+# are dict keys, segments with parameters are tried in turn at their level, and a `{x:path}`
+# parameter (or a mount) takes the rest of the path as a whole. A lookup walks the request path
+# one segment at a time, so its cost grows with the path's depth, not with the number of routes.
+# It returns every entry that matched, each with its registration order: the router picks.
+"""Path templates, convertors and the route index."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Convertor:
+    """How one `{name:kind}` parameter is matched, converted, and written back into a URL."""
+
+    regex: str
+    convert: Callable[[str], Any]
+    to_string: Callable[[Any], str]
+
+
+def _float_to_string(value: float) -> str:
+    if value < 0 or math.isnan(value) or math.isinf(value):
+        raise ValueError(f"{value!r} cannot be a float path parameter")
+    return f"{value:0.20f}".rstrip("0").rstrip(".")
+
+
+def _int_to_string(value: int) -> str:
+    if value < 0:
+        raise ValueError(f"{value!r} cannot be an int path parameter")
+    return str(value)
+
+
+CONVERTORS: dict[str, Convertor] = {
+    "str": Convertor("[^/]+", str, str),
+    "path": Convertor(".*", str, str),
+    "int": Convertor("[0-9]+", int, _int_to_string),
+    "float": Convertor(r"[0-9]+(?:\.[0-9]+)?", float, _float_to_string),
+    "uuid": Convertor(
+        "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+        uuid.UUID,
+        str,
+    ),
+}
+
+PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
+
+
+@dataclass(frozen=True, slots=True)
+class PathTemplate:
+    """A compiled path template: its parameters, their convertors, and its URL format."""
+
+    template: str
+    format: str  # "/items/{item_id}": the template with convertor names removed
+    convertors: dict[str, Convertor]
+    regex: re.Pattern[str]  # the whole template, for url building and mounts' own checks
+
+    @property
+    def param_names(self) -> set[str]:
+        return set(self.convertors)
+
+    def url_path(self, params: dict[str, Any]) -> str:
+        path = self.format
+        for name, convertor in self.convertors.items():
+            value = convertor.to_string(params[name])
+            if "/" in value and convertor.regex != ".*":
+                raise ValueError(f"path parameter {name!r} may not contain '/'")
+            path = path.replace("{" + name + "}", value)
+        return path
+
+
+def compile_template(template: str) -> PathTemplate:
+    """Compile "/items/{item_id:int}"; a repeated or unknown parameter is refused here."""
+    convertors: dict[str, Convertor] = {}
+    pattern, position = "", 0
+    for match in PARAM.finditer(template):
+        name, kind = match.group(1), match.group(2) or "str"
+        if kind not in CONVERTORS:
+            raise ValueError(f"unknown path convertor {kind!r} in {template!r}")
+        if name in convertors:
+            raise ValueError(f"duplicated path parameter {name!r} in {template!r}")
+        convertors[name] = CONVERTORS[kind]
+        pattern += re.escape(template[position : match.start()])
+        pattern += f"(?P<{name}>{CONVERTORS[kind].regex})"
+        position = match.end()
+    pattern += re.escape(template[position:])
+    path_format = PARAM.sub(lambda found: "{" + found.group(1) + "}", template)
+    return PathTemplate(template, path_format, convertors, re.compile(f"^{pattern}$"))
+
+
+@dataclass(slots=True)
+class _Segment:
+    """A segment with parameters, e.g. "{item_id}" or "v{major:int}"; None regex = a whole str."""
+
+    name: str | None  # set when the segment is exactly one str parameter: no regex needed
+    regex: re.Pattern[str] | None
+    convertors: dict[str, Convertor]
+
+
+@dataclass(slots=True)
+class _Node(Generic[T]):
+    static: dict[str, _Node[T]] = field(default_factory=dict)
+    dynamic: list[tuple[str, _Segment, _Node[T]]] = field(default_factory=list)
+    tails: list[tuple[re.Pattern[str], dict[str, Convertor], int, T]] = field(default_factory=list)
+    leaves: list[tuple[int, T]] = field(default_factory=list)
+
+
+Match = tuple[int, T, dict[str, Any]]  # registration order, entry, converted path parameters
+
+
+class PathIndex(Generic[T]):
+    """Entries keyed by path template; `find(path)` returns all that match the path."""
+
+    def __init__(self) -> None:
+        self._root: _Node[T] = _Node()
+        self._count = 0
+
+    def add(self, template: str, entry: T, prefix_only: bool = False) -> None:
+        """Index `entry`; with `prefix_only` (mounts) it matches `template` + "/anything"."""
+        order, self._count = self._count, self._count + 1
+        parts = template[1:].split("/") if template else []
+        node = self._root
+        for depth, part in enumerate(parts):
+            if "{" in part and ":path}" in "/".join(parts[depth:]):
+                rest = "/" + "/".join(parts[depth:])
+                node.tails.append(_tail(rest, prefix_only, order, entry))
+                return
+            node = self._child(node, part)
+        if prefix_only:
+            node.tails.append(_tail("", True, order, entry))
+        else:
+            node.leaves.append((order, entry))
+
+    def _child(self, node: _Node[T], part: str) -> _Node[T]:
+        if "{" not in part:
+            return node.static.setdefault(part, _Node())
+        for template, _, child in node.dynamic:
+            if template == part:
+                return child
+        child = _Node[T]()
+        node.dynamic.append((part, _segment(part), child))
+        return child
+
+    def find(self, path: str) -> list[Match[T]]:
+        """Every entry whose template matches `path`, in registration order."""
+        found: list[Match[T]] = []
+        segments = path[1:].split("/") if path else []
+        _walk(self._root, segments, 0, {}, found)
+        if len(found) > 1:
+            found.sort(key=lambda match: match[0])
+        return found
+
+
+def _tail(
+    rest: str, prefix_only: bool, order: int, entry: T
+) -> tuple[re.Pattern[str], dict[str, Convertor], int, T]:
+    compiled = compile_template(rest + "/{path:path}" if prefix_only else rest)
+    return compiled.regex, compiled.convertors, order, entry
+
+
+def _segment(part: str) -> _Segment:
+    compiled = compile_template(part)
+    whole = PARAM.fullmatch(part)
+    if whole is not None and (whole.group(2) or "str") == "str":
+        return _Segment(whole.group(1), None, compiled.convertors)
+    return _Segment(None, compiled.regex, compiled.convertors)
+
+
+def _walk(
+    node: _Node[T], segments: list[str], depth: int, params: dict[str, Any], found: list[Match[T]]
+) -> None:
+    """Collect matches below `node` for segments[depth:]; `params` holds those seen so far."""
+    for regex, convertors, order, entry in node.tails:
+        rest = "/" + "/".join(segments[depth:]) if depth < len(segments) else ""
+        matched = regex.match(rest)
+        if matched is not None:
+            found.append((order, entry, {**params, **_convert(matched, convertors)}))
+    if depth == len(segments):
+        found.extend((order, entry, params) for order, entry in node.leaves)
+        return
+    part = segments[depth]
+    child = node.static.get(part)
+    if child is not None:
+        _walk(child, segments, depth + 1, params, found)
+    for _, segment, child in node.dynamic:
+        value = _match_segment(segment, part)
+        if value is not None:
+            _walk(child, segments, depth + 1, {**params, **value}, found)
+
+
+def _match_segment(segment: _Segment, part: str) -> dict[str, Any] | None:
+    if segment.name is not None:
+        return {segment.name: part} if part else None
+    assert segment.regex is not None
+    matched = segment.regex.match(part)
+    return None if matched is None else _convert(matched, segment.convertors)
+
+
+def _convert(matched: re.Match[str], convertors: dict[str, Convertor]) -> dict[str, Any]:
+    return {name: convertors[name].convert(value) for name, value in matched.groupdict().items()}

@@ -1,0 +1,67 @@
+"""Questions the plan asks of a type annotation: is it a scalar, a sequence, annotated?"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections import deque
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from minifast import params
+
+_SEQUENCES: tuple[type[Any], ...] = (list, set, frozenset, tuple, deque, Sequence)
+_UNIONS = (typing.Union, types.UnionType)
+
+
+def annotated_parts(hint: Any) -> tuple[Any, list[Any]]:
+    """Split `Annotated[T, Query(), Gt(1)]` into (`Annotated[T, Gt(1)]`, [Query()])."""
+    if typing.get_origin(hint) is not Annotated:
+        return hint, []
+    base, *metadata = typing.get_args(hint)
+    markers = [item for item in metadata if isinstance(item, FieldInfo | params.Depends)]
+    others = [item for item in metadata if item not in markers]
+    return (Annotated[(base, *others)] if others else base), markers
+
+
+def _union_members(annotation: Any) -> tuple[Any, ...] | None:
+    if typing.get_origin(annotation) in _UNIONS:
+        return tuple(arg for arg in typing.get_args(annotation) if arg is not type(None))
+    return None
+
+
+def _strip(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def is_sequence(annotation: Any) -> bool:
+    """list[str], set[int], tuple[...], or an Optional/Union holding one: repeated keys."""
+    annotation = _strip(annotation)
+    members = _union_members(annotation)
+    if members is not None:
+        return any(is_sequence(member) for member in members)
+    origin = typing.get_origin(annotation) or annotation
+    return isinstance(origin, type) and issubclass(origin, _SEQUENCES) and origin not in (
+        str,
+        bytes,
+    )
+
+
+def is_scalar(annotation: Any) -> bool:
+    """COMPAT: FastAPI reads a scalar from the query and anything structured from the body."""
+    annotation = _strip(annotation)
+    members = _union_members(annotation)
+    if members is not None:
+        return all(is_scalar(member) for member in members)
+    if is_sequence(annotation):
+        return False
+    origin = typing.get_origin(annotation) or annotation
+    if not isinstance(origin, type):
+        return True  # Literal[...], Any, a TypeVar: nothing structured
+    return not (issubclass(origin, BaseModel | Mapping) or dataclasses.is_dataclass(origin))

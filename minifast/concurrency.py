@@ -1,0 +1,53 @@
+"""Running blocking code off the event loop, on anyio's worker threads."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import Any, ParamSpec, TypeVar
+
+import anyio.to_thread
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Call a blocking function in a worker thread and await its result."""
+    if kwargs:
+        func = functools.partial(func, **kwargs)
+    return await anyio.to_thread.run_sync(func, *args)
+
+
+class _Exhausted(Exception):
+    """Signals the end of a sync iterator across the thread boundary.
+
+    StopIteration cannot cross it: raised inside a coroutine it would become RuntimeError.
+    """
+
+
+def _next_or_raise(iterator: Iterator[T]) -> T:
+    try:
+        return next(iterator)
+    except StopIteration:
+        raise _Exhausted from None
+
+
+async def iterate_in_threadpool(iterable: Iterable[T]) -> AsyncIterator[T]:
+    """Iterate a blocking iterable, one `next()` per worker-thread call."""
+    iterator = iter(iterable)
+    while True:
+        try:
+            yield await anyio.to_thread.run_sync(_next_or_raise, iterator)
+        except _Exhausted:
+            break
+
+
+def is_async_callable(obj: Any) -> bool:
+    """Whether calling `obj` returns an awaitable: async functions, partials, callable objects."""
+    while isinstance(obj, functools.partial):
+        obj = obj.func
+    return inspect.iscoroutinefunction(obj) or inspect.iscoroutinefunction(
+        getattr(obj, "__call__", None)  # noqa: B004
+    )

@@ -1,0 +1,151 @@
+# How the middleware stack works: it is built once, on the application's first call, as
+# nested ASGI apps: the server-error layer outermost, then the user's middleware (the last
+# added is outermost, as in FastAPI), then the handled-exception layer, then the router. The
+# inner layer turns exceptions that have a handler (HTTPException, validation errors, your
+# own) into responses, so user middleware sees them as ordinary answers. The outer layer
+# catches everything else: it answers 500 "Internal Server Error" if nothing was sent yet and
+# re-raises, so the server logs the traceback and it never reaches the client.
+"""The middleware stack and its two built-in layers."""
+
+from __future__ import annotations
+
+import html
+import logging
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from minifast.concurrency import is_async_callable, run_in_threadpool
+from minifast.exceptions import HTTPException
+from minifast.requests import Request
+from minifast.responses import HTMLResponse, PlainTextResponse, Response
+from minifast.types import ASGIApp, Message, Receive, Scope, Send
+
+Handler = Callable[..., Any]  # (request, exc) -> Response, sync or async
+logger = logging.getLogger("minifast.error")
+
+
+class Middleware:
+    """A middleware class with its options, instantiated when the stack is built."""
+
+    def __init__(self, cls: Callable[..., ASGIApp], *args: Any, **kwargs: Any) -> None:
+        self.cls = cls
+        self.args = args
+        self.kwargs = kwargs
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.cls, self.args, self.kwargs))
+
+    def __repr__(self) -> str:
+        options = [*map(repr, self.args), *(f"{k}={v!r}" for k, v in self.kwargs.items())]
+        return f"Middleware({getattr(self.cls, '__name__', self.cls)}, {', '.join(options)})"
+
+
+def build_stack(app: ASGIApp, middleware: list[Middleware]) -> ASGIApp:
+    """Wrap `app` so that middleware[0] is the outermost layer."""
+    for cls, args, kwargs in reversed(middleware):
+        app = cls(app, *args, **kwargs)
+    return app
+
+
+def _watch(send: Send, started: list[bool]) -> Send:
+    """`send`, noting in `started` once the response has begun."""
+
+    async def watched(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            started.append(True)
+        await send(message)
+
+    return watched
+
+
+async def _call_handler(handler: Handler, connection: Any, exc: Exception) -> Any:
+    if is_async_callable(handler):
+        return await handler(connection, exc)
+    return await run_in_threadpool(handler, connection, exc)
+
+
+class ServerErrorMiddleware:
+    """Outermost: any unhandled exception becomes a 500, then is re-raised for the log."""
+
+    def __init__(self, app: ASGIApp, handler: Handler | None = None, debug: bool = False):
+        self.app = app
+        self.handler = handler
+        self.debug = debug
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started: list[bool] = []
+        try:
+            await self.app(scope, receive, _watch(send, started))
+        except Exception as exc:
+            if not started:
+                response = await self._error_response(Request(scope), exc)
+                await response(scope, receive, send)
+            # ASGI: re-raise so the server logs the traceback; the client saw only the 500.
+            raise
+
+    async def _error_response(self, request: Request, exc: Exception) -> Response:
+        if self.debug:
+            return debug_response(request, exc)
+        if self.handler is not None:
+            response: Response = await _call_handler(self.handler, request, exc)
+            return response
+        return PlainTextResponse("Internal Server Error", status_code=500)
+
+
+def debug_response(request: Request, exc: Exception) -> Response:
+    """With `debug=True`: the traceback, as HTML for browsers, as text otherwise."""
+    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    if "text/html" in request.headers.get("accept", ""):
+        page = f"<h1>500 Server Error</h1><pre>{html.escape(''.join(lines))}</pre>"
+        return HTMLResponse(page, status_code=500)
+    return PlainTextResponse("".join(lines), status_code=500)
+
+
+class ExceptionMiddleware:
+    """Innermost: exceptions with a registered handler become that handler's response."""
+
+    def __init__(self, app: ASGIApp, handlers: Mapping[Any, Handler], debug: bool = False):
+        self.app = app
+        self.debug = debug
+        self.status_handlers = {key: h for key, h in handlers.items() if isinstance(key, int)}
+        self.class_handlers = {key: h for key, h in handlers.items() if isinstance(key, type)}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        started: list[bool] = []
+        try:
+            await self.app(scope, receive, _watch(send, started))
+        except Exception as exc:
+            handler = self.lookup(exc)
+            if handler is None:
+                raise
+            if started:
+                raise RuntimeError("caught a handled exception after the response started") from exc
+            await self._answer(handler, exc, scope, receive, send)
+
+    def lookup(self, exc: Exception) -> Handler | None:
+        """A handler for the status of an HTTPException first, then for the nearest class."""
+        if isinstance(exc, HTTPException) and exc.status_code in self.status_handlers:
+            return self.status_handlers[exc.status_code]
+        for cls in type(exc).__mro__:
+            if cls in self.class_handlers:
+                return self.class_handlers[cls]
+        return None
+
+    async def _answer(
+        self, handler: Handler, exc: Exception, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if scope["type"] == "websocket":
+            from minifast.websockets import WebSocket
+
+            await _call_handler(handler, WebSocket(scope, receive, send), exc)
+            return
+        response = await _call_handler(handler, Request(scope, receive, send), exc)
+        if response is not None:
+            await response(scope, receive, send)

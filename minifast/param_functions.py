@@ -1,0 +1,117 @@
+"""`Query()`, `Path()`, `Depends()`, ...: the functions users call in signatures.
+
+They return `Any`, as FastAPI's do, so `q: str = Query(default="x")` type-checks: the marker
+object stands where a `str` is expected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+from pydantic import AliasChoices, AliasPath
+from pydantic_core import PydanticUndefined
+
+from minifast import params
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+
+class FieldOptions(TypedDict, total=False):
+    """What every parameter function accepts besides its default, declared once."""
+
+    default_factory: Callable[[], Any] | None
+    alias: str | None
+    alias_priority: int | None
+    validation_alias: str | AliasPath | AliasChoices | None
+    serialization_alias: str | None
+    title: str | None
+    description: str | None
+    gt: float | None
+    ge: float | None
+    lt: float | None
+    le: float | None
+    min_length: int | None
+    max_length: int | None
+    pattern: str | re.Pattern[str] | None
+    discriminator: str | None
+    strict: bool | None
+    multiple_of: float | None
+    allow_inf_nan: bool | None
+    max_digits: int | None
+    decimal_places: int | None
+    examples: list[Any] | None
+    openapi_examples: dict[str, Any] | None
+    deprecated: bool | str | None
+    include_in_schema: bool
+    json_schema_extra: dict[str, Any] | None
+
+
+def Path(default: Any = ..., **options: Unpack[FieldOptions]) -> Any:  # noqa: N802
+    """A path parameter; COMPAT: always required, `...` is accepted as FastAPI accepts it."""
+    return params.Path(PydanticUndefined if default is ... else default, **options)
+
+
+def Query(default: Any = PydanticUndefined, **options: Unpack[FieldOptions]) -> Any:  # noqa: N802
+    return params.Query(default, **options)
+
+
+def Header(  # noqa: N802
+    default: Any = PydanticUndefined,
+    *,
+    convert_underscores: bool = True,
+    **options: Unpack[FieldOptions],
+) -> Any:
+    return params.Header(default, convert_underscores=convert_underscores, **options)
+
+
+def Cookie(default: Any = PydanticUndefined, **options: Unpack[FieldOptions]) -> Any:  # noqa: N802
+    return params.Cookie(default, **options)
+
+
+def Body(  # noqa: N802
+    default: Any = PydanticUndefined,
+    *,
+    embed: bool | None = None,
+    media_type: str = "application/json",
+    **options: Unpack[FieldOptions],
+) -> Any:
+    return params.Body(default, embed=embed, media_type=media_type, **options)
+
+
+def Form(  # noqa: N802
+    default: Any = PydanticUndefined,
+    *,
+    media_type: str = "application/x-www-form-urlencoded",
+    **options: Unpack[FieldOptions],
+) -> Any:
+    return params.Form(default, media_type=media_type, **options)
+
+
+def File(  # noqa: N802
+    default: Any = PydanticUndefined,
+    *,
+    media_type: str = "multipart/form-data",
+    **options: Unpack[FieldOptions],
+) -> Any:
+    return params.File(default, media_type=media_type, **options)
+
+
+def Depends(  # noqa: N802
+    dependency: Callable[..., Any] | None = None,
+    *,
+    use_cache: bool = True,
+    scope: Literal["function", "request", "lifespan"] | None = None,
+) -> Any:
+    return params.Depends(dependency, use_cache=use_cache, scope=scope)
+
+
+def Security(  # noqa: N802
+    dependency: Callable[..., Any] | None = None,
+    *,
+    scopes: Sequence[str] | None = None,
+    use_cache: bool = True,
+) -> Any:
+    return params.Security(dependency, use_cache=use_cache, scopes=scopes)

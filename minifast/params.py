@@ -1,0 +1,147 @@
+"""Marker classes that say where a parameter comes from: `Annotated[int, Query(ge=1)]`.
+
+Each is a pydantic `FieldInfo`, so its constraints (ge, max_length, pattern, ...) go straight
+into the validator compiled for the route; the subclass and the few extra attributes only tell
+the plan the parameter's source and how OpenAPI should show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+
+class ParamTypes(Enum):
+    query = "query"
+    header = "header"
+    path = "path"
+    cookie = "cookie"
+
+
+def _field_kwargs(default: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """FieldInfo's arguments; COMPAT: `alias` also names the value for validation and output."""
+    alias = options.get("alias")
+    if alias is not None:
+        options.setdefault("validation_alias", alias)
+        options.setdefault("serialization_alias", alias)
+    if "default_factory" in options and options["default_factory"] is not None:
+        return options
+    return {"default": default, **options}
+
+
+class Param(FieldInfo):  # type: ignore[misc]
+    """A path, query, header or cookie parameter."""
+
+    in_: ParamTypes
+
+    def __init__(
+        self,
+        default: Any = PydanticUndefined,
+        *,
+        include_in_schema: bool = True,
+        openapi_examples: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> None:
+        self.include_in_schema = include_in_schema
+        self.openapi_examples = openapi_examples
+        super().__init__(**_field_kwargs(default, options))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.default})"
+
+
+class Path(Param):  # type: ignore[misc]
+    in_ = ParamTypes.path
+
+
+class Query(Param):  # type: ignore[misc]
+    in_ = ParamTypes.query
+
+
+class Header(Param):  # type: ignore[misc]
+    in_ = ParamTypes.header
+
+    def __init__(
+        self, default: Any = PydanticUndefined, *, convert_underscores: bool = True, **options: Any
+    ) -> None:
+        self.convert_underscores = convert_underscores
+        super().__init__(default, **options)
+
+
+class Cookie(Param):  # type: ignore[misc]
+    in_ = ParamTypes.cookie
+
+
+class Body(FieldInfo):  # type: ignore[misc]
+    """A value read from the request body: JSON by default, or a form field or file."""
+
+    def __init__(
+        self,
+        default: Any = PydanticUndefined,
+        *,
+        embed: bool | None = None,
+        media_type: str = "application/json",
+        include_in_schema: bool = True,
+        openapi_examples: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> None:
+        self.embed = embed
+        self.media_type = media_type
+        self.include_in_schema = include_in_schema
+        self.openapi_examples = openapi_examples
+        super().__init__(**_field_kwargs(default, options))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.default})"
+
+
+class Form(Body):  # type: ignore[misc]
+    def __init__(
+        self,
+        default: Any = PydanticUndefined,
+        *,
+        media_type: str = "application/x-www-form-urlencoded",
+        **options: Any,
+    ) -> None:
+        super().__init__(default, embed=True, media_type=media_type, **options)
+
+
+class File(Form):  # type: ignore[misc]
+    def __init__(
+        self, default: Any = PydanticUndefined, *, media_type: str = "multipart/form-data", **options: Any
+    ) -> None:
+        super().__init__(default, media_type=media_type, **options)
+
+
+DependencyScope = Literal["function", "request", "lifespan"]
+
+
+@dataclass(frozen=True)
+class Depends:
+    """A value computed by calling `dependency` with the request's parameters.
+
+    `scope` says when a `yield` dependency's exit code runs: "function" right after the
+    endpoint returns, "request" (the default) after the response is sent, "lifespan" once,
+    at shutdown, the value being built once at start-up and shared by every request.
+    """
+
+    dependency: Callable[..., Any] | None = None
+    use_cache: bool = True
+    scope: DependencyScope | None = None
+
+    def __repr__(self) -> str:
+        name = getattr(self.dependency, "__name__", type(self.dependency).__name__)
+        cache = "" if self.use_cache else ", use_cache=False"
+        return f"{type(self).__name__}({name}{cache})"
+
+
+@dataclass(frozen=True)
+class Security(Depends):
+    """A dependency that also declares the OAuth2 scopes it requires."""
+
+    scopes: Sequence[str] | None = None

@@ -1,0 +1,325 @@
+# How a plan is made: when a route is registered, its endpoint's signature is read once. Each
+# parameter gets a source by FastAPI's rules: a marker (`Query()`, `Header()`, `Depends()`, ...)
+# decides; else a name in the path template is a path parameter; else a special type (Request,
+# Response, BackgroundTasks, ...) is injected; else a scalar is a query parameter and anything
+# else (a model, a list, a dict) is the body. The parameters of one source are validated together
+# by one pydantic model built here, and dependencies become plans of their own, recursively. The
+# result is frozen: resolve.py runs it per request without looking at a signature again.
+"""compile_endpoint(): signature → frozen EndpointPlan."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import typing
+from collections.abc import Callable
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field, TypeAdapter, create_model
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined, SchemaValidator
+
+from minifast import params
+from minifast._types_util import annotated_parts, is_scalar, is_sequence
+from minifast.background import BackgroundTasks
+from minifast.exceptions import FastAPIError
+from minifast.requests import HTTPConnection, Request
+from minifast.responses import Response
+from minifast.serialization import ResponsePlan, compile_response
+from minifast.websockets import WebSocket
+
+if TYPE_CHECKING:
+    from minifast.routing import APIRoute
+
+
+class Source(Enum):
+    PATH = "path"
+    QUERY = "query"
+    HEADER = "header"
+    COOKIE = "cookie"
+    BODY = "body"
+
+
+class CallKind(Enum):
+    ASYNC = "async"
+    SYNC = "sync"  # run in the thread pool
+    ASYNC_GENERATOR = "async generator"  # a `yield` dependency
+    SYNC_GENERATOR = "sync generator"  # a `yield` dependency stepped in the thread pool
+
+
+# Types whose parameters are handed the live object instead of a validated value.
+INJECTED: dict[type[Any], str] = {
+    Request: "request",
+    WebSocket: "websocket",
+    HTTPConnection: "connection",
+    Response: "response",
+    BackgroundTasks: "background_tasks",
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ParamPlan:
+    """One validated parameter: where it is read from and how it is declared."""
+
+    name: str  # keyword passed to the callable
+    source: Source
+    key: str  # alias looked up in that source
+    annotation: Any
+    marker: FieldInfo  # constraints and docs, as declared (Query(...), Body(...), ...)
+    default: Any  # PydanticUndefined when required
+    is_sequence: bool  # read every value of a repeated key
+
+    @property
+    def required(self) -> bool:
+        return self.default is PydanticUndefined and self.marker.default_factory is None
+
+    def default_value(self) -> Any:
+        if self.default is PydanticUndefined:
+            return self.marker.get_default(call_default_factory=True)
+        return self.default
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SourcePlan:
+    """The parameters of one source of one callable, validated together in one call."""
+
+    source: Source
+    params: tuple[ParamPlan, ...]
+    validator: SchemaValidator  # of a model whose field `p<i>` is params[i]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BodyPlan:
+    """How one callable reads its body parameters from the parsed body."""
+
+    params: tuple[ParamPlan, ...]
+    embedded: bool  # the body is an object keyed by parameter; else params[0] *is* the body
+    validator: SchemaValidator
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DependencyPlan:
+    name: str | None  # keyword in the dependent; None for `dependencies=[...]`
+    plan: CallablePlan
+    use_cache: bool
+    scope: str | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CallablePlan:
+    """An endpoint or a dependency: what to call and how to fill each of its parameters."""
+
+    call: Callable[..., Any]
+    kind: CallKind
+    sources: tuple[SourcePlan, ...]  # path, query, header, cookie: only those used
+    body: BodyPlan | None
+    injected: tuple[tuple[str, str], ...]  # (keyword, what INJECTED hands it)
+    dependencies: tuple[DependencyPlan, ...]
+    security_scopes: tuple[str, ...] = ()
+
+    @property
+    def cache_key(self) -> tuple[Callable[..., Any], tuple[str, ...]]:
+        return self.call, self.security_scopes
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EndpointPlan:
+    """Everything a request to one route needs, decided at registration."""
+
+    endpoint: CallablePlan
+    response: ResponsePlan
+    reads_body: bool  # whether any callable in the tree has body parameters
+    body_params: tuple[ParamPlan, ...]  # all of them, for OpenAPI and error bodies
+    has_cleanup: bool  # whether any dependency is a `yield` generator
+
+
+def compile_endpoint(route: APIRoute) -> EndpointPlan:
+    """Read the endpoint (and its dependencies) once; fail now, at import, if it is wrong."""
+    path_names = route.template.param_names
+    route_dependencies = [
+        params.Depends(dep.dependency, use_cache=dep.use_cache, scope=dep.scope)
+        for dep in route.dependencies
+    ]
+    plan = compile_callable(route.endpoint, path_names, route_dependencies)
+    body_params = tuple(_body_params(plan))
+    embed = len(body_params) > 1 or any(_embeds(param) for param in body_params)
+    plan = _with_body(plan, embed)
+    response = compile_response(route, plan.call)
+    return EndpointPlan(plan, response, bool(body_params), body_params, _has_generators(plan))
+
+
+def _has_generators(plan: CallablePlan) -> bool:
+    return any(
+        dep.plan.kind in (CallKind.ASYNC_GENERATOR, CallKind.SYNC_GENERATOR)
+        or _has_generators(dep.plan)
+        for dep in plan.dependencies
+    )
+
+
+def compile_callable(
+    call: Callable[..., Any],
+    path_names: set[str],
+    extra_dependencies: list[params.Depends] | None = None,
+    security_scopes: tuple[str, ...] = (),
+) -> CallablePlan:
+    """Plan one callable; its body validator comes later, once embedding is known."""
+    found: dict[Source, list[ParamPlan]] = {source: [] for source in Source}
+    injected: list[tuple[str, str]] = []
+    dependencies = [_dependency(None, dep, path_names) for dep in extra_dependencies or []]
+    for name, annotation, marker, default in _signature(call):
+        if isinstance(marker, params.Depends):
+            dependencies.append(_dependency(name, _fill_dependency(marker, annotation), path_names))
+        elif (what := _injected(annotation)) is not None:
+            injected.append((name, what))
+        else:
+            param = _param(name, annotation, marker, default, path_names)
+            found[param.source].append(param)
+    sources = tuple(
+        _source_plan(source, tuple(found[source]))
+        for source in (Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE)
+        if found[source]
+    )
+    body = BodyPlan(tuple(found[Source.BODY]), False, _NO_VALIDATOR) if found[Source.BODY] else None
+    return CallablePlan(
+        call, _call_kind(call), sources, body, tuple(injected), tuple(dependencies),
+        security_scopes,
+    )  # fmt: skip
+
+
+def _signature(call: Callable[..., Any]) -> list[tuple[str, Any, Any, Any]]:
+    """(name, annotation, marker, default) for each parameter, `Annotated` unpacked."""
+    target = call.__init__ if inspect.isclass(call) else call  # type: ignore[misc]
+    if not inspect.isfunction(target) and not inspect.ismethod(target) and callable(target):
+        target = target.__call__  # type: ignore[operator]
+    hints = typing.get_type_hints(target, include_extras=True)
+    result = []
+    for parameter in inspect.signature(call).parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        annotation, markers = annotated_parts(hints.get(parameter.name, Any))
+        default = parameter.default
+        if isinstance(default, FieldInfo | params.Depends):
+            if markers:
+                raise FastAPIError(f"{parameter.name!r}: a marker in both Annotated and default")
+            markers, default = [default], default.default if isinstance(default, FieldInfo) else inspect.Parameter.empty
+        marker = markers[-1] if markers else None
+        result.append((parameter.name, annotation, marker, default))
+    return result
+
+
+def _dependency(name: str | None, marker: params.Depends, path_names: set[str]) -> DependencyPlan:
+    if marker.dependency is None:
+        raise FastAPIError(f"Depends() for {name!r} needs a callable or a class annotation")
+    scopes = tuple(marker.scopes or ()) if isinstance(marker, params.Security) else ()
+    plan = compile_callable(marker.dependency, path_names, None, scopes)
+    return DependencyPlan(name, plan, marker.use_cache, marker.scope)
+
+
+def _fill_dependency(marker: params.Depends, annotation: Any) -> params.Depends:
+    """COMPAT: `Depends()` with no callable calls the annotated class itself."""
+    if marker.dependency is not None:
+        return marker
+    return dataclasses.replace(marker, dependency=annotation)
+
+
+def _injected(annotation: Any) -> str | None:
+    if not inspect.isclass(annotation):
+        return None
+    return next((what for kind, what in INJECTED.items() if issubclass(annotation, kind)), None)
+
+
+def _param(
+    name: str, annotation: Any, marker: Any, default: Any, path_names: set[str]
+) -> ParamPlan:
+    """Decide one parameter's source, the key it is read under, and its default."""
+    if isinstance(marker, params.Param):
+        source = Source(marker.in_.value)
+    elif isinstance(marker, params.Body):
+        source = Source.BODY
+    elif name in path_names:
+        source, marker = Source.PATH, params.Path()
+    elif is_scalar(annotation):
+        source, marker = Source.QUERY, params.Query()
+    else:
+        source, marker = Source.BODY, params.Body()
+    if not isinstance(marker, FieldInfo):
+        marker = params.Query()
+    if default is inspect.Parameter.empty:
+        default = marker.default
+    if source is Source.PATH:
+        default = PydanticUndefined  # COMPAT: a path parameter is always required
+    key = marker.alias or name
+    if source is Source.HEADER and marker.alias is None and marker.convert_underscores:
+        key = name.replace("_", "-")
+    sequence = source in (Source.QUERY, Source.HEADER) and is_sequence(annotation)
+    return ParamPlan(name, source, key, annotation, marker, default, sequence)
+
+
+def _source_plan(source: Source, found: tuple[ParamPlan, ...]) -> SourcePlan:
+    return SourcePlan(source, found, _container(source.value, found))
+
+
+def _container(label: str, found: tuple[ParamPlan, ...]) -> SchemaValidator:
+    """A pydantic model with one field per parameter, read by the parameter's key.
+
+    One validator call then checks a whole source. Fields are named p0, p1, ...: a
+    parameter's own name may be anything Python allows, which a model field may not be.
+    """
+    fields: dict[str, Any] = {}
+    for index, param in enumerate(found):
+        annotated = typing.Annotated[param.annotation, param.marker, Field(validation_alias=param.key)]
+        has_default = param.default is not PydanticUndefined
+        fields[f"p{index}"] = (annotated, param.default) if has_default else annotated
+    model: type[BaseModel] = create_model(f"{label}_parameters", **fields)
+    return model.__pydantic_validator__  # type: ignore[return-value]
+
+
+def _call_kind(call: Callable[..., Any]) -> CallKind:
+    target = call if inspect.isfunction(call) or inspect.isclass(call) else getattr(call, "__call__", call)  # noqa: B004
+    if inspect.isasyncgenfunction(target):
+        return CallKind.ASYNC_GENERATOR
+    if inspect.isgeneratorfunction(target):
+        return CallKind.SYNC_GENERATOR
+    if inspect.iscoroutinefunction(target):
+        return CallKind.ASYNC
+    return CallKind.SYNC
+
+
+def _body_params(plan: CallablePlan) -> list[ParamPlan]:
+    """Every body parameter in the tree, each name once (dependencies first, as called)."""
+    found: dict[str, ParamPlan] = {}
+    for dependency in plan.dependencies:
+        for param in _body_params(dependency.plan):
+            found.setdefault(param.key, param)
+    for param in plan.body.params if plan.body else ():
+        found.setdefault(param.key, param)
+    return list(found.values())
+
+
+def _embeds(param: ParamPlan) -> bool:
+    return isinstance(param.marker, params.Body) and bool(param.marker.embed)
+
+
+def _with_body(plan: CallablePlan, embed: bool) -> CallablePlan:
+    """Give each callable of the tree its body validator, now that embedding is decided.
+
+    COMPAT: with several body parameters anywhere in the tree, or `Body(embed=True)`, the
+    body is an object keyed by parameter; otherwise the single body parameter *is* the body.
+    """
+    dependencies = tuple(
+        dataclasses.replace(dep, plan=_with_body(dep.plan, embed)) for dep in plan.dependencies
+    )
+    body = plan.body
+    if body is not None:
+        if embed:
+            validator = _container("body", body.params)
+        else:
+            param = body.params[0]
+            adapter = TypeAdapter(typing.Annotated[param.annotation, param.marker])
+            validator = adapter.validator  # type: ignore[assignment]
+        body = BodyPlan(body.params, embed, validator)
+    return dataclasses.replace(plan, dependencies=dependencies, body=body)
+
+
+_NO_VALIDATOR: Any = None  # a placeholder until _with_body sets the real one

@@ -1,0 +1,188 @@
+"""The request as an endpoint sees it: a lazy view over the ASGI scope and `receive`.
+
+Nothing is parsed until asked for: headers, query parameters, cookies and the URL are each
+built on first access and kept, so an endpoint that reads none of them pays for none of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from http.cookies import _unquote  # type: ignore[attr-defined]
+from typing import Any
+
+import anyio
+
+from minifast.datastructures import URL, Address, Headers, QueryParams, State
+from minifast.types import Message, Receive, Scope, Send
+
+
+class ClientDisconnect(Exception):
+    """The client went away before the request body was read in full."""
+
+
+class HTTPConnection(Mapping[str, Any]):
+    """What HTTP requests and websockets share: scope-derived, read-only, lazy."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self._headers: Headers | None = None
+        self._query_params: QueryParams | None = None
+        self._cookies: dict[str, str] | None = None
+        self._url: URL | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.scope[key]
+
+    def __iter__(self) -> Any:
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        return len(self.scope)
+
+    # Identity, not scope equality: two requests over one scope are still two objects.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    @property
+    def app(self) -> Any:
+        return self.scope["app"]
+
+    @property
+    def url(self) -> URL:
+        if self._url is None:
+            self._url = URL(scope=self.scope)
+        return self._url
+
+    @property
+    def base_url(self) -> URL:
+        """The URL of the application root, `/` included, with no query."""
+        root = self.scope.get("app_root_path", self.scope.get("root_path", ""))
+        scope = {**self.scope, "path": root if root.endswith("/") else root + "/"}
+        scope["query_string"] = b""
+        return URL(scope=scope)
+
+    @property
+    def headers(self) -> Headers:
+        if self._headers is None:
+            self._headers = Headers(raw=self.scope["headers"])
+        return self._headers
+
+    @property
+    def query_params(self) -> QueryParams:
+        if self._query_params is None:
+            self._query_params = QueryParams(self.scope.get("query_string", b""))
+        return self._query_params
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = self.scope.get("path_params", {})
+        return params
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        if self._cookies is None:
+            self._cookies = parse_cookies(self.headers.get("cookie", ""))
+        return self._cookies
+
+    @property
+    def client(self) -> Address | None:
+        client = self.scope.get("client")
+        return Address(*client) if client is not None else None
+
+    @property
+    def state(self) -> State:
+        # ASGI: the lifespan `state` extension is a dict per request, shared by every layer.
+        return State(self.scope.setdefault("state", {}))
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        """The absolute URL of the route called `name`."""
+        path = self.app.url_path_for(name, **path_params)
+        return URL(str(self.base_url).rstrip("/") + str(path))
+
+
+def parse_cookies(header: str) -> dict[str, str]:
+    """Parse a Cookie header leniently, as browsers send it, not as RFC 6265 would like."""
+    cookies: dict[str, str] = {}
+    for chunk in header.split(";"):
+        key, separator, value = chunk.partition("=")
+        if not separator:  # COMPAT: a bare value is kept under the empty name.
+            key, value = "", key
+        key, value = key.strip(), value.strip()
+        if key or value:
+            cookies[key] = _unquote(value)
+    return cookies
+
+
+async def _no_receive() -> Message:
+    raise RuntimeError("this request has no body to receive")
+
+
+async def _no_send(message: Message) -> None:
+    raise RuntimeError("this request cannot send")
+
+
+class Request(HTTPConnection):
+    """An HTTP request: the connection plus method and body."""
+
+    def __init__(self, scope: Scope, receive: Receive = _no_receive, send: Send = _no_send):
+        super().__init__(scope)
+        self._receive = receive
+        self._send = send
+        self._body: bytes | None = None
+        self._json: Any = None
+        self._stream_consumed = False
+        self._is_disconnected = False
+        self._early: list[Message] = []  # messages is_disconnected() took before stream() ran
+
+    @property
+    def method(self) -> str:
+        method: str = self.scope["method"]
+        return method
+
+    @property
+    def receive(self) -> Receive:
+        return self._receive
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body chunk by chunk, as the server delivers it; once only, unless cached."""
+        if self._body is not None:
+            yield self._body
+            yield b""
+            return
+        if self._stream_consumed:
+            raise RuntimeError("the request body was already streamed")
+        self._stream_consumed = True
+        while True:
+            message = self._early.pop(0) if self._early else await self._receive()
+            if message["type"] == "http.disconnect":
+                self._is_disconnected = True
+                raise ClientDisconnect
+            chunk: bytes = message.get("body", b"")
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                break
+        yield b""
+
+    async def body(self) -> bytes:
+        if self._body is None:
+            self._body = b"".join([chunk async for chunk in self.stream()])
+        return self._body
+
+    async def json(self) -> Any:
+        if self._json is None:
+            self._json = json.loads(await self.body())
+        return self._json
+
+    async def is_disconnected(self) -> bool:
+        """Whether the client has gone; looks at a pending message without waiting for one."""
+        if not self._is_disconnected:
+            with anyio.CancelScope() as scope:
+                scope.cancel()  # ASGI: receive() returns at once only if a message is queued.
+                message = await self._receive()
+                if message.get("type") == "http.disconnect":
+                    self._is_disconnected = True
+                else:
+                    self._early.append(message)  # a body chunk: keep it for stream()
+        return self._is_disconnected

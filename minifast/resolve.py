@@ -1,0 +1,223 @@
+# How a plan runs for one request: the body is read and parsed first if any callable of the
+# tree has body parameters. Then each callable, dependencies before their dependents: its
+# dependencies are resolved (from the per-request cache when already called), each source of
+# its parameters is validated in one call, and if nothing failed it is called. Errors from all
+# callables are gathered and raised together (→ 422). Exit code of `yield` dependencies is
+# entered on one of two exit stacks: "function" scope closes when the endpoint returns,
+# "request" scope after the response has been sent; an exception is thrown into the generators
+# innermost first, so a dependency can roll back.
+"""Runs an EndpointPlan for one request."""
+
+from __future__ import annotations
+
+import json
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from email.message import Message as EmailMessage
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import PydanticUndefined
+
+from minifast.background import BackgroundTasks
+from minifast.concurrency import run_in_threadpool
+from minifast.exceptions import FastAPIError, RequestValidationError
+from minifast.plan import BodyPlan, CallablePlan, CallKind, DependencyPlan, EndpointPlan, Source
+from minifast.requests import Request
+from minifast.responses import Response
+from minifast.serialization import build_response, injected_response
+from minifast.types import Send
+from minifast.validation import ErrorList, json_invalid, located_errors, missing
+
+
+@dataclass(slots=True)
+class _Context:
+    """What one request's resolution shares across the callables of its plan."""
+
+    request: Request
+    body: Any
+    function_stack: AsyncExitStack | None
+    request_stack: AsyncExitStack | None
+    cache: dict[Any, Any] = field(default_factory=dict)
+    response: Response | None = None  # the injected Response, made on first use
+    background: BackgroundTasks | None = None
+
+
+async def respond(plan: EndpointPlan, request: Request, send: Send) -> None:
+    """Resolve, call, serialize, send; `yield` dependencies exit as their scope says."""
+    if not plan.has_cleanup:
+        # PERF: without `yield` dependencies there is nothing to exit: no stacks to build.
+        response = await produce(plan, _Context(request, None, None, None))
+        await response(request.scope, request.receive, send)
+        return
+    sent = False
+    async with AsyncExitStack() as request_stack:
+        async with AsyncExitStack() as function_stack:
+            context = _Context(request, None, function_stack, request_stack)
+            response = await produce(plan, context)
+        await response(request.scope, request.receive, send)
+        sent = True
+    if not sent:
+        # A dependency's exit code swallowed the endpoint's exception: nothing can answer.
+        raise FastAPIError("response not sent: a `yield` dependency swallowed an exception")
+
+
+async def produce(plan: EndpointPlan, context: _Context) -> Response:
+    if plan.reads_body:
+        context.body = await read_body(context.request)
+    values, errors = await resolve_callable(plan.endpoint, context)
+    if errors:
+        body = None if context.body is PydanticUndefined else context.body
+        raise RequestValidationError(errors, body=body)
+    content = await call(plan.endpoint, values)
+    return build_response(plan.response, content, context.response, context.background)
+
+
+async def read_body(request: Request) -> Any:
+    """The body as parsed JSON, or as bytes when not declared JSON, or Undefined when empty."""
+    raw = await request.body()
+    if not raw:
+        return PydanticUndefined
+    content_type = request.headers.get("content-type")
+    if not content_type or not _is_json(content_type):
+        return raw  # COMPAT: validated as bytes, so a model reports the wrong type
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise json_invalid(error) from None
+
+
+def _is_json(content_type: str) -> bool:
+    message = EmailMessage()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+async def resolve_callable(plan: CallablePlan, context: _Context) -> tuple[dict[str, Any], ErrorList]:
+    """The keyword arguments for one callable, and the validation errors met on the way."""
+    values: dict[str, Any] = {}
+    errors: ErrorList = []
+    for dependency in plan.dependencies:
+        value, failed = await _resolve_dependency(dependency, context)
+        if failed:
+            errors.extend(failed)
+        elif dependency.name is not None:
+            values[dependency.name] = value
+    for source in plan.sources:
+        data = _read_source(source.source, source.params, context.request)
+        try:
+            validated = source.validator.validate_python(data, from_attributes=True)
+        except ValidationError as error:
+            errors.extend(located_errors(error, (source.source.value,), of_parameters=True))
+            continue
+        for param, value in zip(source.params, validated.__dict__.values(), strict=True):
+            values[param.name] = value
+    if plan.body is not None:
+        errors.extend(_resolve_body(plan.body, context.body, values))
+    for name, what in plan.injected:
+        values[name] = _injected(what, context)
+    return values, errors
+
+
+async def _resolve_dependency(
+    dependency: DependencyPlan, context: _Context
+) -> tuple[Any, ErrorList]:
+    key = dependency.plan.cache_key
+    if dependency.use_cache and key in context.cache:
+        return context.cache[key], []
+    values, errors = await resolve_callable(dependency.plan, context)
+    if errors:
+        return None, errors
+    value = await _call_dependency(dependency, values, context)
+    context.cache[key] = value
+    return value, []
+
+
+async def _call_dependency(
+    dependency: DependencyPlan, values: dict[str, Any], context: _Context
+) -> Any:
+    plan = dependency.plan
+    if plan.kind is CallKind.ASYNC_GENERATOR:
+        manager: Any = asynccontextmanager(plan.call)(**values)
+    elif plan.kind is CallKind.SYNC_GENERATOR:
+        manager = _in_threadpool(contextmanager(plan.call)(**values))
+    else:
+        return await call(plan, values)
+    stack = context.function_stack if dependency.scope == "function" else context.request_stack
+    assert stack is not None, "plans with yield dependencies always run with exit stacks"
+    return await stack.enter_async_context(manager)
+
+
+@asynccontextmanager
+async def _in_threadpool(manager: Any) -> Any:
+    """A sync context manager whose enter and exit run in the thread pool."""
+    value = await run_in_threadpool(manager.__enter__)
+    try:
+        yield value
+    except BaseException as error:
+        if not await run_in_threadpool(manager.__exit__, type(error), error, error.__traceback__):
+            raise
+    else:
+        await run_in_threadpool(manager.__exit__, None, None, None)
+
+
+async def call(plan: CallablePlan, values: dict[str, Any]) -> Any:
+    if plan.kind is CallKind.ASYNC:
+        return await plan.call(**values)
+    return await run_in_threadpool(plan.call, **values)
+
+
+def _read_source(source: Source, params: Any, request: Request) -> Any:
+    """The raw values of one source, keyed as the plan's validator reads them."""
+    if source is Source.PATH:
+        return request.scope.get("path_params", {})
+    if source is Source.COOKIE:
+        return request.cookies
+    container: Any = request.query_params if source is Source.QUERY else request.headers
+    data: dict[str, Any] = {}
+    for param in params:
+        if param.is_sequence:
+            found = container.getlist(param.key)
+            if found:
+                data[param.key] = found
+        elif param.key in container:
+            data[param.key] = container[param.key]
+    return data
+
+
+def _resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorList:
+    if body.embedded:
+        data = {} if parsed is PydanticUndefined else parsed
+        try:
+            validated = body.validator.validate_python(data, from_attributes=True)
+        except ValidationError as error:
+            return located_errors(error, ("body",), of_parameters=True)
+        for param, value in zip(body.params, validated.__dict__.values(), strict=True):
+            values[param.name] = value
+        return []
+    param = body.params[0]
+    if parsed is PydanticUndefined:
+        if param.required:
+            return [missing(("body",))]
+        values[param.name] = param.default_value()
+        return []
+    try:
+        values[param.name] = body.validator.validate_python(parsed, from_attributes=True)
+    except ValidationError as error:
+        return located_errors(error, ("body",), of_parameters=False)
+    return []
+
+
+def _injected(what: str, context: _Context) -> Any:
+    if what == "response":
+        if context.response is None:
+            context.response = injected_response()
+        return context.response
+    if what == "background_tasks":
+        if context.background is None:
+            context.background = BackgroundTasks()
+        return context.background
+    return context.request

@@ -1,0 +1,269 @@
+"""Response classes: a body and headers, sent as ASGI messages."""
+
+from __future__ import annotations
+
+import http.cookies
+import json
+import sys
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
+from email.utils import format_datetime
+from typing import Any, Literal
+from urllib.parse import quote
+
+import anyio
+
+from minifast.background import BackgroundTask
+from minifast.concurrency import iterate_in_threadpool
+from minifast.datastructures import URL, MutableHeaders, encode_header
+from minifast.types import RawHeaders, Receive, Scope, Send
+
+# HTTP: these statuses never carry a body, so they never carry a content-length either.
+_BODILESS = frozenset({204, 304})
+
+
+class Response:
+    """Bytes with a status and headers; subclasses decide how `content` becomes bytes."""
+
+    media_type: str | None = None
+    charset = "utf-8"
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.background = background
+        self.body = self.render(content)
+        self.init_headers(headers)
+
+    def render(self, content: Any) -> bytes:
+        if content is None:
+            return b""
+        if isinstance(content, bytes | memoryview):
+            return bytes(content)
+        return str(content).encode(self.charset)
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        """Encode the given headers, then add content-length and content-type if absent."""
+        raw = [encode_header(key, value) for key, value in headers.items()] if headers else []
+        names = {key for key, _ in raw}
+        length = self._content_length()
+        if b"content-length" not in names and length is not None:
+            raw.append((b"content-length", str(length).encode("latin-1")))
+        if b"content-type" not in names and self.media_type is not None:
+            raw.append((b"content-type", self._content_type().encode("latin-1")))
+        self.raw_headers: RawHeaders = raw
+
+    def _content_length(self) -> int | None:
+        """The length to announce when the caller gave none; None sends no content-length."""
+        if self.status_code < 200 or self.status_code in _BODILESS:
+            return None
+        return len(self.body)
+
+    def _content_type(self) -> str:
+        content_type = self.media_type or ""
+        if content_type.startswith("text/") and "charset=" not in content_type.lower():
+            content_type += f"; charset={self.charset}"
+        return content_type
+
+    @property
+    def headers(self) -> MutableHeaders:
+        """A live view: changing it changes the headers this response will send."""
+        return MutableHeaders(raw=self.raw_headers)
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: datetime | str | int | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+        partitioned: bool = False,
+    ) -> None:
+        if partitioned and sys.version_info < (3, 14):
+            # COMPAT: FastAPI's error; http.cookies learnt the attribute in Python 3.14.
+            raise ValueError("Partitioned cookies are only supported in Python 3.14 and above.")
+        cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
+        cookie[key] = value
+        morsel = cookie[key]
+        attributes: dict[str, Any] = {
+            "max-age": max_age,
+            "expires": format_datetime(expires, usegmt=True)
+            if isinstance(expires, datetime)
+            else expires,
+            "path": path,
+            "domain": domain,
+            "secure": secure or None,
+            "httponly": httponly or None,
+            "samesite": samesite,
+            "partitioned": partitioned or None,
+        }
+        for name, attribute in attributes.items():
+            if attribute is not None:
+                morsel[name] = attribute
+        self.raw_headers.append(encode_header("set-cookie", cookie.output(header="").strip()))
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+        partitioned: bool = False,
+    ) -> None:
+        self.set_cookie(key, "", 0, 0, path, domain, secure, httponly, samesite, partitioned)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": self.raw_headers})  # fmt: skip
+        # HTTP: a HEAD answer has the GET answer's headers and no body.
+        body = b"" if scope.get("method") == "HEAD" else self.body
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+        if self.background is not None:
+            await self.background()
+
+
+class HTMLResponse(Response):
+    media_type = "text/html"
+
+
+class PlainTextResponse(Response):
+    media_type = "text/plain"
+
+
+class JSONResponse(Response):
+    """Content serialized with the standard library's json, compact, UTF-8, NaN refused."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+        ).encode("utf-8")
+
+
+class RedirectResponse(Response):
+    """A redirect to `url`, by default a 307 so the method and body are kept."""
+
+    def __init__(
+        self,
+        url: str | URL,
+        status_code: int = 307,
+        headers: Mapping[str, str] | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        super().__init__(b"", status_code, headers, None, background)
+        # Replaces a location passed in `headers`, so the response never carries two.
+        self.headers["location"] = quote(str(url), safe=":/%#?=@[]!$&'()*+,;")
+
+
+Content = str | bytes | memoryview
+ContentStream = AsyncIterable[Content] | Iterable[Content]
+
+
+class StreamingResponse(Response):
+    """A body produced chunk by chunk; sync iterables are read in the thread pool."""
+
+    def __init__(
+        self,
+        content: ContentStream,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.background = background
+        self.body_iterator: AsyncIterable[Content] = (
+            content if isinstance(content, AsyncIterable) else iterate_in_threadpool(content)
+        )
+        self.body = b""
+        self.init_headers(headers)
+
+    def _content_length(self) -> int | None:
+        # The length is unknown until the stream ends: let the server pick chunked framing.
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if _server_reports_disconnect(scope):
+            try:
+                await self._stream(scope, send)
+            except OSError:
+                return  # ASGI 2.4: send raises once the client has gone; stop producing.
+        else:
+            await _run_until_disconnect(receive, lambda: self._stream(scope, send))
+        if self.background is not None:
+            await self.background()
+
+    async def _stream(self, scope: Scope, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": self.raw_headers})  # fmt: skip
+        if scope.get("method") != "HEAD":
+            async for chunk in self.body_iterator:
+                data = chunk if isinstance(chunk, bytes) else _to_bytes(chunk, self.charset)
+                await send({"type": "http.response.body", "body": data, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _to_bytes(chunk: str | memoryview, charset: str) -> bytes:
+    return chunk.encode(charset) if isinstance(chunk, str) else bytes(chunk)
+
+
+def _server_reports_disconnect(scope: Scope) -> bool:
+    """ASGI 2.4+ servers raise OSError from `send` after a disconnect."""
+    version = scope.get("asgi", {}).get("spec_version", "2.0")
+    return tuple(int(part) for part in version.split(".")) >= (2, 4)
+
+
+async def _run_until_disconnect(receive: Receive, work: Callable[[], Awaitable[None]]) -> None:
+    """Await `work`, cancelled early if the client disconnects (servers before ASGI 2.4).
+
+    An error from `work` is re-raised as itself, not wrapped in the task group's
+    ExceptionGroup, so exception handlers and the server see what the endpoint raised.
+    """
+    errors: list[Exception] = []
+    async with anyio.create_task_group() as group:
+        group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
+        try:
+            await work()
+        except Exception as error:
+            errors.append(error)
+        group.cancel_scope.cancel()
+    if errors:
+        raise errors[0]
+
+
+async def _cancel_on_disconnect(receive: Receive, cancel_scope: anyio.CancelScope) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            cancel_scope.cancel()
+            return
+
+
+from minifast._file_response import FileResponse  # noqa: E402 - FileResponse builds on Response
+
+__all__ = [
+    "FileResponse",
+    "HTMLResponse",
+    "JSONResponse",
+    "PlainTextResponse",
+    "RedirectResponse",
+    "Response",
+    "StreamingResponse",
+]

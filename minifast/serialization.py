@@ -1,0 +1,129 @@
+# How an endpoint's return value becomes a response: a Response returned as-is is sent as-is.
+# Anything else is checked against the response model (the `response_model=` option, else the
+# return annotation): validated, so a wrong shape is a server error (ResponseValidationError,
+# a 500) rather than a leak, and filtered, so fields the model lacks (a password hash) never
+# leave. With no response class chosen, pydantic-core writes the JSON bytes in one pass; with
+# none and no model, `jsonable_encoder` prepares the value for the response class. Status
+# and headers set on an injected `Response` are applied last.
+"""Response models, serialization, and the choice of response class."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import typing
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from minifast.background import BackgroundTasks
+from minifast.encoders import jsonable_encoder
+from minifast.exceptions import FastAPIError, ResponseValidationError
+from minifast.responses import Response
+from minifast.validation import located_errors
+
+if TYPE_CHECKING:
+    from minifast.routing import APIRoute
+
+# HTTP: these statuses never carry a body.
+_NO_BODY = frozenset({204, 205, 304})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ResponsePlan:
+    """How a route turns its endpoint's return value into a Response."""
+
+    status_code: int | None
+    response_class: type[Response]
+    adapter: TypeAdapter[Any] | None  # the response model, if any
+    dumps_json: bool  # a model and no explicit response class: pydantic writes the bytes
+    dump_options: dict[str, Any]  # include, exclude, by_alias, exclude_unset, ...
+
+
+def compile_response(route: APIRoute, endpoint: Callable[..., Any]) -> ResponsePlan:
+    """Decide the response model and class once, from the route's options and annotation."""
+    options = route.options
+    model = options["response_model"] if "response_model" in options else _returned(endpoint)
+    adapter = None
+    if model is not None:
+        try:
+            adapter = TypeAdapter(model)
+        except Exception as error:
+            raise FastAPIError(f"invalid response model {model!r} for {route.path}") from error
+    dump_options = {
+        "include": options.get("response_model_include"),
+        "exclude": options.get("response_model_exclude"),
+        "by_alias": options.get("response_model_by_alias", True),
+        "exclude_unset": options.get("response_model_exclude_unset", False),
+        "exclude_defaults": options.get("response_model_exclude_defaults", False),
+        "exclude_none": options.get("response_model_exclude_none", False),
+    }
+    explicit_class = "response_class" in options
+    response_class = route.response_class
+    return ResponsePlan(
+        route.status_code, response_class, adapter, adapter is not None and not explicit_class,
+        dump_options,
+    )  # fmt: skip
+
+
+def _returned(endpoint: Callable[..., Any]) -> Any:
+    """The return annotation as a response model; COMPAT: none for `-> Response` or `-> None`."""
+    target = endpoint if inspect.isfunction(endpoint) else getattr(endpoint, "__call__", endpoint)  # noqa: B004
+    annotation = typing.get_type_hints(target, include_extras=True).get("return")
+    if annotation is None or annotation is type(None):
+        return None
+    if inspect.isclass(annotation) and issubclass(annotation, Response):
+        return None
+    return annotation
+
+
+def build_response(
+    plan: ResponsePlan,
+    content: Any,
+    sub_response: Response | None,
+    background: BackgroundTasks | None,
+) -> Response:
+    """The Response for a return value; `sub_response` is the endpoint's injected Response."""
+    if isinstance(content, Response):
+        if content.background is None:
+            content.background = background
+        return content
+    status_code = plan.status_code
+    if sub_response is not None and sub_response.status_code:
+        status_code = sub_response.status_code
+    arguments: dict[str, Any] = {"background": background}
+    if status_code is not None:
+        arguments["status_code"] = status_code
+    if plan.adapter is None:
+        response = plan.response_class(jsonable_encoder(content), **arguments)
+    elif plan.dumps_json:
+        body = plan.adapter.dump_json(_validated(plan, content), **plan.dump_options)
+        response = Response(body, media_type="application/json", **arguments)
+    else:
+        data = plan.adapter.dump_python(_validated(plan, content), mode="json", **plan.dump_options)
+        response = plan.response_class(data, **arguments)
+    if response.status_code < 200 or response.status_code in _NO_BODY:
+        response.body = b""
+    if sub_response is not None:
+        response.raw_headers.extend(sub_response.raw_headers)
+    return response
+
+
+def _validated(plan: ResponsePlan, content: Any) -> Any:
+    assert plan.adapter is not None
+    try:
+        return plan.adapter.validate_python(content, from_attributes=True)
+    except ValidationError as error:
+        raise ResponseValidationError(
+            located_errors(error, ("response",), of_parameters=False), body=content
+        ) from None
+
+
+def injected_response() -> Response:
+    """The `response: Response` an endpoint may set status, headers and cookies on."""
+    response = Response()
+    response.raw_headers.clear()  # only what the endpoint sets is copied to the real answer
+    response.status_code = None  # type: ignore[assignment]
+    return response
+

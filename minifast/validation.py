@@ -1,0 +1,60 @@
+# How validation errors are shaped: pydantic reports each failure as a dict with `type`, `loc`,
+# `msg`, `input` and sometimes `ctx`. A plan validates one source at a time, so pydantic's `loc`
+# starts at the parameter's key; this layer puts the source in front ("query", "q") exactly as
+# FastAPI does, so clients see the same list. COMPAT: a missing parameter reports `input: null`
+# (pydantic would show the whole source), and malformed JSON is reported as FastAPI reports it.
+# The errors of every source are gathered and raised together as one RequestValidationError,
+# which the default handler answers with a 422.
+"""pydantic errors → FastAPI's error list."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from minifast.exceptions import RequestValidationError
+
+ErrorList = list[dict[str, Any]]
+
+
+def located_errors(
+    error: ValidationError, prefix: tuple[str | int, ...], of_parameters: bool
+) -> ErrorList:
+    """pydantic's errors with `prefix` in front of each location.
+
+    `of_parameters`: the validated object was the plan's container of parameters, so an
+    error at its top level concerns one parameter.
+    """
+    errors: ErrorList = []
+    for item in error.errors(include_url=False):
+        absent = of_parameters and item["type"] == "missing" and len(item["loc"]) == 1
+        entry: dict[str, Any] = {
+            "type": item["type"],
+            "loc": (*prefix, *item["loc"]),
+            "msg": item["msg"],
+            # COMPAT: a parameter missing altogether has no input to show.
+            "input": None if absent else item["input"],
+        }
+        if "ctx" in item:
+            entry["ctx"] = item["ctx"]
+        errors.append(entry)
+    return errors
+
+
+def missing(loc: tuple[str | int, ...]) -> dict[str, Any]:
+    """The error for a required value that is absent altogether (an empty body, say)."""
+    return {"type": "missing", "loc": loc, "msg": "Field required", "input": None}
+
+
+def json_invalid(error: json.JSONDecodeError) -> RequestValidationError:
+    """COMPAT: FastAPI locates a JSON syntax error by character offset, with an empty input."""
+    detail = {
+        "type": "json_invalid",
+        "loc": ("body", error.pos),
+        "msg": "JSON decode error",
+        "input": {},
+        "ctx": {"error": error.msg},
+    }
+    return RequestValidationError([detail], body=error.doc)

@@ -1,0 +1,156 @@
+"""WebSocket connections: the object an endpoint talks through, and how one ends."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from minifast.requests import HTTPConnection
+from minifast.types import Message, Receive, Scope, Send
+
+
+class WebSocketDisconnect(Exception):
+    """The other side closed the websocket, with a close code and an optional reason."""
+
+    def __init__(self, code: int = 1000, reason: str | None = None) -> None:
+        # COMPAT: FastAPI's exception normalises a missing reason to "", as do we.
+        self.code = code
+        self.reason = reason or ""
+        super().__init__(code, self.reason)
+
+
+class WebSocketState(enum.Enum):
+    CONNECTING = 0
+    CONNECTED = 1
+    DISCONNECTED = 2
+    RESPONSE = 3
+
+
+class WebSocket(HTTPConnection):
+    """One websocket connection: accept it, exchange messages, close it."""
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        super().__init__(scope)
+        self._receive = receive
+        self._send = send
+        self.client_state = WebSocketState.CONNECTING
+        self.application_state = WebSocketState.CONNECTING
+
+    async def receive(self) -> Message:
+        """The next ASGI message; the connection's state follows what it says."""
+        if self.client_state is WebSocketState.DISCONNECTED:
+            raise RuntimeError('cannot receive once a disconnect message has been received')
+        message = await self._receive()
+        expected = _EXPECTED_FROM_CLIENT[self.client_state]
+        if message["type"] not in expected:
+            raise RuntimeError(f"expected one of {sorted(expected)}, got {message['type']!r}")
+        if message["type"] == "websocket.connect":
+            self.client_state = WebSocketState.CONNECTED
+        elif message["type"] == "websocket.disconnect":
+            self.client_state = WebSocketState.DISCONNECTED
+        return message
+
+    async def send(self, message: Message) -> None:
+        """Send an ASGI message; the application's state follows what it says."""
+        if self.application_state is WebSocketState.DISCONNECTED:
+            raise RuntimeError('cannot send once the websocket is closed')
+        kind = message["type"]
+        if self.application_state is WebSocketState.CONNECTING:
+            if kind not in ("websocket.accept", "websocket.close"):
+                raise RuntimeError(f"expected websocket.accept or websocket.close, got {kind!r}")
+        try:
+            await self._send(message)
+        except OSError:
+            self.application_state = WebSocketState.DISCONNECTED
+            raise WebSocketDisconnect(code=1006) from None
+        if kind == "websocket.accept":
+            self.application_state = WebSocketState.CONNECTED
+        elif kind == "websocket.close":
+            self.application_state = WebSocketState.DISCONNECTED
+
+    async def accept(
+        self,
+        subprotocol: str | None = None,
+        headers: Iterable[tuple[bytes, bytes]] | None = None,
+    ) -> None:
+        if self.client_state is WebSocketState.CONNECTING:
+            await self.receive()  # ASGI: the "websocket.connect" message comes first
+        await self.send(
+            {"type": "websocket.accept", "subprotocol": subprotocol, "headers": list(headers or [])}
+        )
+
+    def _raise_on_disconnect(self, message: Message) -> None:
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+
+    async def receive_text(self) -> str:
+        self._require_accepted()
+        message = await self.receive()
+        self._raise_on_disconnect(message)
+        return str(message["text"])
+
+    async def receive_bytes(self) -> bytes:
+        self._require_accepted()
+        message = await self.receive()
+        self._raise_on_disconnect(message)
+        return bytes(message["bytes"])
+
+    async def receive_json(self, mode: str = "text") -> Any:
+        if mode not in ("text", "binary"):
+            raise RuntimeError('the "mode" argument should be "text" or "binary"')
+        self._require_accepted()
+        message = await self.receive()
+        self._raise_on_disconnect(message)
+        data = message["text"] if mode == "text" else message["bytes"].decode("utf-8")
+        return json.loads(data)
+
+    def _require_accepted(self) -> None:
+        if self.application_state is not WebSocketState.CONNECTED:
+            raise RuntimeError('the websocket is not connected: call "accept" first')
+
+    async def iter_text(self) -> AsyncIterator[str]:
+        try:
+            while True:
+                yield await self.receive_text()
+        except WebSocketDisconnect:
+            pass
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield await self.receive_bytes()
+        except WebSocketDisconnect:
+            pass
+
+    async def iter_json(self) -> AsyncIterator[Any]:
+        try:
+            while True:
+                yield await self.receive_json()
+        except WebSocketDisconnect:
+            pass
+
+    async def send_text(self, data: str) -> None:
+        await self.send({"type": "websocket.send", "text": data})
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self.send({"type": "websocket.send", "bytes": data})
+
+    async def send_json(self, data: Any, mode: str = "text") -> None:
+        if mode not in ("text", "binary"):
+            raise RuntimeError('the "mode" argument should be "text" or "binary"')
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if mode == "text":
+            await self.send({"type": "websocket.send", "text": text})
+        else:
+            await self.send({"type": "websocket.send", "bytes": text.encode("utf-8")})
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
+
+
+_EXPECTED_FROM_CLIENT = {
+    WebSocketState.CONNECTING: frozenset({"websocket.connect"}),
+    WebSocketState.CONNECTED: frozenset({"websocket.receive", "websocket.disconnect"}),
+}

@@ -1,0 +1,119 @@
+"""Test helpers: drive any ASGI app with raw messages, and build one app on two frameworks."""
+
+from __future__ import annotations
+
+import importlib
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import pytest
+
+import minifast
+
+
+@dataclass
+class Captured:
+    """What an ASGI app sent back for one request."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def header(self, name: str) -> str | None:
+        return next((value for key, value in self.headers if key == name), None)
+
+
+def http_scope(
+    method: str = "GET",
+    path: str = "/",
+    query: bytes = b"",
+    headers: list[tuple[bytes, bytes]] | None = None,
+    root_path: str = "",
+) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": root_path,
+        "headers": [(b"host", b"testserver"), *(headers or [])],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+
+async def call_asgi(
+    app: Any, scope: dict[str, Any], body: bytes = b"", chunks: list[bytes] | None = None
+) -> Captured:
+    """Send one request to `app` and collect every message it sends back."""
+    pending = [{"type": "http.request", "body": c, "more_body": True} for c in (chunks or [])]
+    pending.append({"type": "http.request", "body": body, "more_body": False})
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if pending:
+            return pending.pop(0)
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    await app(scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body_bytes = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    raw_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]]
+    return Captured(start["status"], raw_headers, body_bytes, sent)
+
+
+def request(app: Any, method: str = "GET", path: str = "/", **kwargs: Any) -> Captured:
+    """Synchronous form of `call_asgi` for tests that don't need an event loop of their own."""
+    query = kwargs.pop("query", b"")
+    headers = kwargs.pop("headers", None)
+    root_path = kwargs.pop("root_path", "")
+    scope = http_scope(method, path, query, headers, root_path)
+    return anyio.run(lambda: call_asgi(app, scope, **kwargs))
+
+
+def framework(name: str) -> types.ModuleType:
+    """`minifast`, or `fastapi` when installed (the test is skipped otherwise)."""
+    if name == "minifast":
+        return minifast
+    return pytest.importorskip(name)
+
+
+def import_from(name: str, module: str) -> types.ModuleType:
+    """`fastapi.responses` or `minifast.responses`: the same path on either framework."""
+    framework(name)
+    return importlib.import_module(f"{name}.{module}")
+
+
+FRAMEWORKS = ["minifast", "fastapi"]
+Builder = Callable[[str], Any]
+
+
+def compare(build: Builder, method: str, path: str, **kwargs: Any) -> Captured:
+    """Run the same request against the app built on each framework; assert they agree.
+
+    `build(name)` returns the app written against `name` ("fastapi" or "minifast").
+    Status, content-type, every header but `date`/`server` and the body must be equal.
+    """
+    reference = request(build("fastapi"), method, path, **dict(kwargs))
+    ours = request(build("minifast"), method, path, **kwargs)
+    assert ours.status == reference.status
+    assert _comparable(ours.headers) == _comparable(reference.headers)
+    if method != "HEAD":  # COMPAT: FastAPI sends a HEAD body that servers then drop.
+        assert ours.body == reference.body
+    return ours
+
+
+def _comparable(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return sorted((k, v) for k, v in headers if k not in {"date", "server"})
