@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import types
 import typing
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel
@@ -25,7 +26,13 @@ def annotated_parts(hint: Any) -> tuple[Any, list[Any]]:
     base, *metadata = typing.get_args(hint)
     markers = [item for item in metadata if isinstance(item, FieldInfo | params.Depends)]
     others = [item for item in metadata if item not in markers]
-    return (Annotated[(base, *others)] if others else base), markers
+    return (annotate(base, *others) if others else base), markers
+
+
+def annotate(base: Any, *metadata: Any) -> Any:
+    """`Annotated[base, *metadata]` built at run time."""
+    arguments = (base, *metadata)
+    return typing.cast(Any, Annotated)[arguments]
 
 
 def _union_members(annotation: Any) -> tuple[Any, ...] | None:
@@ -47,9 +54,14 @@ def is_sequence(annotation: Any) -> bool:
     if members is not None:
         return any(is_sequence(member) for member in members)
     origin = typing.get_origin(annotation) or annotation
-    return isinstance(origin, type) and issubclass(origin, _SEQUENCES) and origin not in (
-        str,
-        bytes,
+    return (
+        isinstance(origin, type)
+        and issubclass(origin, _SEQUENCES)
+        and origin
+        not in (
+            str,
+            bytes,
+        )
     )
 
 
@@ -65,3 +77,12 @@ def is_scalar(annotation: Any) -> bool:
     if not isinstance(origin, type):
         return True  # Literal[...], Any, a TypeVar: nothing structured
     return not (issubclass(origin, BaseModel | Mapping) or dataclasses.is_dataclass(origin))
+
+
+def call_target(call: Callable[..., Any]) -> Callable[..., Any]:
+    """The function that runs when `call` is called: itself, a class's __init__, or __call__."""
+    if inspect.isfunction(call) or inspect.ismethod(call):
+        return call
+    if inspect.isclass(call):
+        return call.__init__
+    return type(call).__call__  # a callable instance

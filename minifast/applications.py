@@ -49,7 +49,7 @@ Lifespan = Callable[[Any], contextlib.AbstractAsyncContextManager[Any]]
 class MiniFast(PathOperations):
     """The application: routes, middleware, exception handlers, lifespan, state."""
 
-    def __init__(  # noqa: PLR0913 - FastAPI's signature
+    def __init__(
         self,
         *,
         debug: bool = False,
@@ -82,10 +82,19 @@ class MiniFast(PathOperations):
         **extra: Any,
     ) -> None:
         self.debug = debug
-        self.title, self.summary, self.description, self.version = title, summary, description, version
+        self.title, self.summary, self.description, self.version = (
+            title,
+            summary,
+            description,
+            version,
+        )
         self.openapi_url, self.openapi_tags, self.servers = openapi_url, openapi_tags, servers or []
         self.docs_url, self.redoc_url = docs_url, redoc_url
-        self.terms_of_service, self.contact, self.license_info = terms_of_service, contact, license_info
+        self.terms_of_service, self.contact, self.license_info = (
+            terms_of_service,
+            contact,
+            license_info,
+        )
         self.root_path = root_path
         self.extra = extra
         self.state = State()
@@ -186,7 +195,7 @@ class MiniFast(PathOperations):
     ) -> None:
         self.router.add_route(path, route, methods, name, include_in_schema)
 
-    def include_router(  # noqa: PLR0913 - FastAPI's signature
+    def include_router(
         self,
         router: APIRouter,
         *,
@@ -210,7 +219,9 @@ class MiniFast(PathOperations):
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         return self.router.url_path_for(name, **path_params)
 
-    def add_exception_handler(self, key: int | type[Exception], handler: Callable[..., Any]) -> None:
+    def add_exception_handler(
+        self, key: int | type[Exception], handler: Callable[..., Any]
+    ) -> None:
         self.exception_handlers[key] = handler
 
     def exception_handler(self, key: int | type[Exception]) -> Callable[[F], F]:

@@ -48,6 +48,6 @@ def is_async_callable(obj: Any) -> bool:
     """Whether calling `obj` returns an awaitable: async functions, partials, callable objects."""
     while isinstance(obj, functools.partial):
         obj = obj.func
-    return inspect.iscoroutinefunction(obj) or inspect.iscoroutinefunction(
-        getattr(obj, "__call__", None)  # noqa: B004
+    return inspect.iscoroutinefunction(obj) or (
+        callable(obj) and inspect.iscoroutinefunction(type(obj).__call__)
     )

@@ -262,9 +262,7 @@ class ImmutableMultiDict(Mapping[str, Any]):
         return len(self._last)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ImmutableMultiDict) and sorted(self._items) == sorted(
-            other._items
-        )
+        return isinstance(other, ImmutableMultiDict) and sorted(self._items) == sorted(other._items)
 
     __hash__ = None  # type: ignore[assignment]
 

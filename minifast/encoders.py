@@ -78,7 +78,7 @@ class _Options:
     sqlalchemy_safe: bool = True
 
 
-def jsonable_encoder(  # noqa: PLR0913 - FastAPI's signature
+def jsonable_encoder(
     obj: Any,
     include: IncEx | None = None,
     exclude: IncEx | None = None,

@@ -49,16 +49,16 @@ class FieldOptions(TypedDict, total=False):
     json_schema_extra: dict[str, Any] | None
 
 
-def Path(default: Any = ..., **options: Unpack[FieldOptions]) -> Any:  # noqa: N802
+def Path(default: Any = ..., **options: Unpack[FieldOptions]) -> Any:
     """A path parameter; COMPAT: always required, `...` is accepted as FastAPI accepts it."""
     return params.Path(PydanticUndefined if default is ... else default, **options)
 
 
-def Query(default: Any = PydanticUndefined, **options: Unpack[FieldOptions]) -> Any:  # noqa: N802
+def Query(default: Any = PydanticUndefined, **options: Unpack[FieldOptions]) -> Any:
     return params.Query(default, **options)
 
 
-def Header(  # noqa: N802
+def Header(
     default: Any = PydanticUndefined,
     *,
     convert_underscores: bool = True,
@@ -67,11 +67,11 @@ def Header(  # noqa: N802
     return params.Header(default, convert_underscores=convert_underscores, **options)
 
 
-def Cookie(default: Any = PydanticUndefined, **options: Unpack[FieldOptions]) -> Any:  # noqa: N802
+def Cookie(default: Any = PydanticUndefined, **options: Unpack[FieldOptions]) -> Any:
     return params.Cookie(default, **options)
 
 
-def Body(  # noqa: N802
+def Body(
     default: Any = PydanticUndefined,
     *,
     embed: bool | None = None,
@@ -81,7 +81,7 @@ def Body(  # noqa: N802
     return params.Body(default, embed=embed, media_type=media_type, **options)
 
 
-def Form(  # noqa: N802
+def Form(
     default: Any = PydanticUndefined,
     *,
     media_type: str = "application/x-www-form-urlencoded",
@@ -90,7 +90,7 @@ def Form(  # noqa: N802
     return params.Form(default, media_type=media_type, **options)
 
 
-def File(  # noqa: N802
+def File(
     default: Any = PydanticUndefined,
     *,
     media_type: str = "multipart/form-data",
@@ -99,7 +99,7 @@ def File(  # noqa: N802
     return params.File(default, media_type=media_type, **options)
 
 
-def Depends(  # noqa: N802
+def Depends(
     dependency: Callable[..., Any] | None = None,
     *,
     use_cache: bool = True,
@@ -108,7 +108,7 @@ def Depends(  # noqa: N802
     return params.Depends(dependency, use_cache=use_cache, scope=scope)
 
 
-def Security(  # noqa: N802
+def Security(
     dependency: Callable[..., Any] | None = None,
     *,
     scopes: Sequence[str] | None = None,

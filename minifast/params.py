@@ -113,7 +113,11 @@ class Form(Body):  # type: ignore[misc]
 
 class File(Form):  # type: ignore[misc]
     def __init__(
-        self, default: Any = PydanticUndefined, *, media_type: str = "multipart/form-data", **options: Any
+        self,
+        default: Any = PydanticUndefined,
+        *,
+        media_type: str = "multipart/form-data",
+        **options: Any,
     ) -> None:
         super().__init__(default, media_type=media_type, **options)
 

@@ -21,7 +21,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined, SchemaValidator
 
 from minifast import params
-from minifast._types_util import annotated_parts, is_scalar, is_sequence
+from minifast._types_util import annotate, annotated_parts, call_target, is_scalar, is_sequence
 from minifast.background import BackgroundTasks
 from minifast.exceptions import FastAPIError
 from minifast.requests import HTTPConnection, Request
@@ -189,10 +189,7 @@ def compile_callable(
 
 def _signature(call: Callable[..., Any]) -> list[tuple[str, Any, Any, Any]]:
     """(name, annotation, marker, default) for each parameter, `Annotated` unpacked."""
-    target = call.__init__ if inspect.isclass(call) else call  # type: ignore[misc]
-    if not inspect.isfunction(target) and not inspect.ismethod(target) and callable(target):
-        target = target.__call__  # type: ignore[operator]
-    hints = typing.get_type_hints(target, include_extras=True)
+    hints = typing.get_type_hints(call_target(call), include_extras=True)
     result = []
     for parameter in inspect.signature(call).parameters.values():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
@@ -202,7 +199,10 @@ def _signature(call: Callable[..., Any]) -> list[tuple[str, Any, Any, Any]]:
         if isinstance(default, FieldInfo | params.Depends):
             if markers:
                 raise FastAPIError(f"{parameter.name!r}: a marker in both Annotated and default")
-            markers, default = [default], default.default if isinstance(default, FieldInfo) else inspect.Parameter.empty
+            markers, default = (
+                [default],
+                default.default if isinstance(default, FieldInfo) else inspect.Parameter.empty,
+            )
         marker = markers[-1] if markers else None
         result.append((parameter.name, annotation, marker, default))
     return result
@@ -268,7 +268,7 @@ def _container(label: str, found: tuple[ParamPlan, ...]) -> SchemaValidator:
     """
     fields: dict[str, Any] = {}
     for index, param in enumerate(found):
-        annotated = typing.Annotated[param.annotation, param.marker, Field(validation_alias=param.key)]
+        annotated = annotate(param.annotation, param.marker, Field(validation_alias=param.key))
         has_default = param.default is not PydanticUndefined
         fields[f"p{index}"] = (annotated, param.default) if has_default else annotated
     model: type[BaseModel] = create_model(f"{label}_parameters", **fields)
@@ -276,7 +276,7 @@ def _container(label: str, found: tuple[ParamPlan, ...]) -> SchemaValidator:
 
 
 def _call_kind(call: Callable[..., Any]) -> CallKind:
-    target = call if inspect.isfunction(call) or inspect.isclass(call) else getattr(call, "__call__", call)  # noqa: B004
+    target = call if inspect.isclass(call) else call_target(call)
     if inspect.isasyncgenfunction(target):
         return CallKind.ASYNC_GENERATOR
     if inspect.isgeneratorfunction(target):
@@ -316,7 +316,7 @@ def _with_body(plan: CallablePlan, embed: bool) -> CallablePlan:
             validator = _container("body", body.params)
         else:
             param = body.params[0]
-            adapter = TypeAdapter(typing.Annotated[param.annotation, param.marker])
+            adapter: TypeAdapter[Any] = TypeAdapter(annotate(param.annotation, param.marker))
             validator = adapter.validator  # type: ignore[assignment]
         body = BodyPlan(body.params, embed, validator)
     return dataclasses.replace(plan, dependencies=dependencies, body=body)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping
-from http.cookies import _unquote  # type: ignore[attr-defined]
+from http.cookies import _unquote
 from typing import Any
 
 import anyio

@@ -96,7 +96,9 @@ def _is_json(content_type: str) -> bool:
     )
 
 
-async def resolve_callable(plan: CallablePlan, context: _Context) -> tuple[dict[str, Any], ErrorList]:
+async def resolve_callable(
+    plan: CallablePlan, context: _Context
+) -> tuple[dict[str, Any], ErrorList]:
     """The keyword arguments for one callable, and the validation errors met on the way."""
     values: dict[str, Any] = {}
     errors: ErrorList = []

@@ -111,7 +111,7 @@ class APIRoute(BaseRoute):
         self.endpoint = endpoint
         self.default_response_class = default_response_class
         self.template = compile_template(path)
-        self.methods = {method.upper() for method in methods or ["GET"]}
+        self.methods: set[str] = {method.upper() for method in methods or ["GET"]}
         self.name = options.get("name") or getattr(endpoint, "__name__", type(endpoint).__name__)
         self.options = options
         self.tags: list[str | Enum] = list(options.get("tags") or [])
@@ -268,7 +268,7 @@ class PathOperations:
 class APIRouter(PathOperations):
     """A group of routes; an ASGI app of its own, and what `include_router` copies from."""
 
-    def __init__(  # noqa: PLR0913 - FastAPI's signature
+    def __init__(
         self,
         *,
         prefix: str = "",
@@ -366,7 +366,7 @@ class APIRouter(PathOperations):
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         self.add_route_object(Mount(self.prefix + path, app, name=name))
 
-    def include_router(  # noqa: PLR0913 - FastAPI's signature
+    def include_router(
         self,
         router: APIRouter,
         *,
@@ -398,7 +398,8 @@ class APIRouter(PathOperations):
                     or default_response_class
                     or self.default_response_class
                 )
-                self._add_api_route(prefix + route.path, route.endpoint, route.methods, options, chosen)
+                methods = sorted(route.methods)
+                self._add_api_route(prefix + route.path, route.endpoint, methods, options, chosen)
             else:
                 self.add_route_object(_with_prefix(route, self.prefix + prefix))
 

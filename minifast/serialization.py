@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from minifast._types_util import call_target
 from minifast.background import BackgroundTasks
 from minifast.encoders import jsonable_encoder
 from minifast.exceptions import FastAPIError, ResponseValidationError
@@ -69,8 +70,7 @@ def compile_response(route: APIRoute, endpoint: Callable[..., Any]) -> ResponseP
 
 def _returned(endpoint: Callable[..., Any]) -> Any:
     """The return annotation as a response model; COMPAT: none for `-> Response` or `-> None`."""
-    target = endpoint if inspect.isfunction(endpoint) else getattr(endpoint, "__call__", endpoint)  # noqa: B004
-    annotation = typing.get_type_hints(target, include_extras=True).get("return")
+    annotation = typing.get_type_hints(call_target(endpoint), include_extras=True).get("return")
     if annotation is None or annotation is type(None):
         return None
     if inspect.isclass(annotation) and issubclass(annotation, Response):
@@ -126,4 +126,3 @@ def injected_response() -> Response:
     response.raw_headers.clear()  # only what the endpoint sets is copied to the real answer
     response.status_code = None  # type: ignore[assignment]
     return response
-

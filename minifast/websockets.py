@@ -41,7 +41,7 @@ class WebSocket(HTTPConnection):
     async def receive(self) -> Message:
         """The next ASGI message; the connection's state follows what it says."""
         if self.client_state is WebSocketState.DISCONNECTED:
-            raise RuntimeError('cannot receive once a disconnect message has been received')
+            raise RuntimeError("cannot receive once a disconnect message has been received")
         message = await self._receive()
         expected = _EXPECTED_FROM_CLIENT[self.client_state]
         if message["type"] not in expected:
@@ -55,11 +55,11 @@ class WebSocket(HTTPConnection):
     async def send(self, message: Message) -> None:
         """Send an ASGI message; the application's state follows what it says."""
         if self.application_state is WebSocketState.DISCONNECTED:
-            raise RuntimeError('cannot send once the websocket is closed')
+            raise RuntimeError("cannot send once the websocket is closed")
         kind = message["type"]
-        if self.application_state is WebSocketState.CONNECTING:
-            if kind not in ("websocket.accept", "websocket.close"):
-                raise RuntimeError(f"expected websocket.accept or websocket.close, got {kind!r}")
+        connecting = self.application_state is WebSocketState.CONNECTING
+        if connecting and kind not in ("websocket.accept", "websocket.close"):
+            raise RuntimeError(f"expected websocket.accept or websocket.close, got {kind!r}")
         try:
             await self._send(message)
         except OSError:
