@@ -54,15 +54,9 @@ def is_sequence(annotation: Any) -> bool:
     if members is not None:
         return any(is_sequence(member) for member in members)
     origin = typing.get_origin(annotation) or annotation
-    return (
-        isinstance(origin, type)
-        and issubclass(origin, _SEQUENCES)
-        and origin
-        not in (
-            str,
-            bytes,
-        )
-    )
+    if not isinstance(origin, type) or issubclass(origin, str | bytes):
+        return False  # a str (or a str Enum) is a Sequence, but one value
+    return issubclass(origin, _SEQUENCES)
 
 
 def is_scalar(annotation: Any) -> bool:

@@ -86,7 +86,17 @@ class SourcePlan:
 
     source: Source
     params: tuple[ParamPlan, ...]
-    validator: SchemaValidator  # of a model whose field `p<i>` is params[i]
+    validator: SchemaValidator  # of a model whose field `p<i>` is params[i], or the group's
+    group: tuple[GroupField, ...] | None = None  # set when params[0] is a model of parameters
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class GroupField:
+    """One field of a pydantic model used as a group of query, header or cookie parameters."""
+
+    key: str  # what the source calls it ("x-token" for a header field `x_token`)
+    alias: str  # what the model reads it as
+    is_sequence: bool
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -257,7 +267,24 @@ def _param(
 
 
 def _source_plan(source: Source, found: tuple[ParamPlan, ...]) -> SourcePlan:
+    """COMPAT: a model alone in its source is a group of parameters, one per field."""
+    only = found[0].annotation
+    if len(found) == 1 and inspect.isclass(only) and issubclass(only, BaseModel):
+        adapter: TypeAdapter[Any] = TypeAdapter(annotate(only, found[0].marker))
+        group = tuple(
+            _group_field(source, found[0], name, info) for name, info in only.model_fields.items()
+        )
+        return SourcePlan(source, found, adapter.validator, group)  # type: ignore[arg-type]
     return SourcePlan(source, found, _container(source.value, found))
+
+
+def _group_field(source: Source, param: ParamPlan, name: str, info: FieldInfo) -> GroupField:
+    alias = info.validation_alias if isinstance(info.validation_alias, str) else info.alias or name
+    key = alias
+    converts = getattr(param.marker, "convert_underscores", True)
+    if source is Source.HEADER and converts and alias == name:
+        key = name.replace("_", "-")
+    return GroupField(key, alias, is_sequence(info.annotation))
 
 
 def _container(label: str, found: tuple[ParamPlan, ...]) -> SchemaValidator:

@@ -22,7 +22,15 @@ from pydantic_core import PydanticUndefined
 from minifast.background import BackgroundTasks
 from minifast.concurrency import run_in_threadpool
 from minifast.exceptions import FastAPIError, RequestValidationError
-from minifast.plan import BodyPlan, CallablePlan, CallKind, DependencyPlan, EndpointPlan, Source
+from minifast.plan import (
+    BodyPlan,
+    CallablePlan,
+    CallKind,
+    DependencyPlan,
+    EndpointPlan,
+    Source,
+    SourcePlan,
+)
 from minifast.requests import Request
 from minifast.responses import Response
 from minifast.serialization import build_response, injected_response
@@ -109,6 +117,9 @@ async def resolve_callable(
         elif dependency.name is not None:
             values[dependency.name] = value
     for source in plan.sources:
+        if source.group is not None:
+            errors.extend(_resolve_group(source, context.request, values))
+            continue
         data = _read_source(source.source, source.params, context.request)
         try:
             validated = source.validator.validate_python(data, from_attributes=True)
@@ -176,18 +187,63 @@ def _read_source(source: Source, params: Any, request: Request) -> Any:
     """The raw values of one source, keyed as the plan's validator reads them."""
     if source is Source.PATH:
         return request.scope.get("path_params", {})
+    container = _container_of(source, request)
     if source is Source.COOKIE:
-        return request.cookies
-    container: Any = request.query_params if source is Source.QUERY else request.headers
+        return container
     data: dict[str, Any] = {}
     for param in params:
-        if param.is_sequence:
-            found = container.getlist(param.key)
-            if found:
-                data[param.key] = found
-        elif param.key in container:
-            data[param.key] = container[param.key]
+        found = _lookup(container, param.key, param.is_sequence)
+        if found is not None:
+            data[param.key] = found
     return data
+
+
+def _container_of(source: Source, request: Request) -> Any:
+    if source is Source.QUERY:
+        return request.query_params
+    if source is Source.HEADER:
+        return request.headers
+    return request.cookies
+
+
+def _lookup(container: Any, key: str, is_sequence: bool) -> Any:
+    """One value, or every value of a repeated key (a list), or None when absent."""
+    if key not in container:
+        return None
+    if not is_sequence:
+        return container[key]
+    return container.getlist(key) if hasattr(container, "getlist") else [container[key]]
+
+
+def _resolve_group(source: SourcePlan, request: Request, values: dict[str, Any]) -> ErrorList:
+    """A model of parameters: its fields read from the source, extra keys passed on too.
+
+    COMPAT: keys the model does not declare reach it, so `extra="forbid"` can refuse them;
+    header fields are reported under their header names.
+    """
+    assert source.group is not None
+    container = _container_of(source.source, request)
+    data: dict[str, Any] = {}
+    for member in source.group:
+        found = _lookup(container, member.key, member.is_sequence)
+        if found is not None:
+            data[member.alias] = found
+    declared = {member.key for member in source.group}
+    for key in container:
+        if key not in declared and key not in data:
+            many = _lookup(container, key, is_sequence=True)
+            data[key] = many[0] if len(many) == 1 else many
+    try:
+        values[source.params[0].name] = source.validator.validate_python(data, from_attributes=True)
+    except ValidationError as error:
+        renamed = {member.alias: member.key for member in source.group}
+        errors = located_errors(error, (source.source.value,), of_parameters=False)
+        for entry in errors:
+            where, *rest = entry["loc"][1:] or (None,)
+            if where in renamed:
+                entry["loc"] = (entry["loc"][0], renamed[where], *rest)
+        return errors
+    return []
 
 
 def _resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorList:
