@@ -20,15 +20,13 @@ from pydantic import TypeAdapter, ValidationError
 from minifast._types_util import call_target
 from minifast.background import BackgroundTasks
 from minifast.encoders import jsonable_encoder
+from minifast.exception_handlers import is_body_allowed_for_status_code
 from minifast.exceptions import FastAPIError, ResponseValidationError
 from minifast.responses import Response
 from minifast.validation import located_errors
 
 if TYPE_CHECKING:
     from minifast.routing import APIRoute
-
-# HTTP: these statuses never carry a body.
-_NO_BODY = frozenset({204, 205, 304})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -48,6 +46,8 @@ def compile_response(route: APIRoute, endpoint: Callable[..., Any]) -> ResponseP
     model = options["response_model"] if "response_model" in options else _returned(endpoint)
     adapter = None
     if model is not None:
+        if not is_body_allowed_for_status_code(route.status_code):
+            raise FastAPIError(f"Status code {route.status_code} must not have a response body")
         try:
             adapter = TypeAdapter(model)
         except Exception as error:
@@ -103,7 +103,7 @@ def build_response(
     else:
         data = plan.adapter.dump_python(_validated(plan, content), mode="json", **plan.dump_options)
         response = plan.response_class(data, **arguments)
-    if response.status_code < 200 or response.status_code in _NO_BODY:
+    if not is_body_allowed_for_status_code(response.status_code):
         response.body = b""
     if sub_response is not None:
         response.raw_headers.extend(sub_response.raw_headers)
