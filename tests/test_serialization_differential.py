@@ -128,7 +128,8 @@ def build(name: str) -> Any:  # noqa: C901 - one app with a route per response o
             "when": NOW, "day": datetime.date(2024, 1, 2), "span": datetime.timedelta(hours=1),
             "uuid": uuid.UUID(int=1), "dec": decimal.Decimal("1.50"), "int_dec": decimal.Decimal(3),
             "enum": Size.small, "set": {1}, "tuple": (1, 2), "bytes": b"raw",
-            "pair": Pair(1, decimal.Decimal("2.5")), "model": UserResponse.model_validate(OrmUser()),
+            "pair": Pair(1, decimal.Decimal("2.5")),
+            "model": UserResponse.model_validate(OrmUser()),
         }  # fmt: skip
 
     @app.delete("/no-content", status_code=204)
