@@ -1,7 +1,8 @@
 """The example app `make run` serves: the lesson's opening puzzle grown into a small API.
 
 Run it with `make run` (or `uvicorn examples.main:app`), then try:
-    curl -s localhost:8000/items -d '{"name": "widget", "price": 9.99}' -H 'content-type: application/json'
+    curl -s localhost:8000/items -H 'content-type: application/json' \
+         -d '{"name": "widget", "price": 9.99}'
     curl -s localhost:8000/items/1
     curl -s 'localhost:8000/items?q=wid'
 """
