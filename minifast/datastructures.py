@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from minifast.types import RawHeaders, Scope
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+# RFC 3986 authority: a reg-name or a bracketed IPv6 literal, then an optional port.
+_HOST = re.compile(
+    r"(?:[\w.~%!$&'()*+,;=-]+|\[(?P<ipv6>[0-9A-Fa-f:.]+)\])(?::0*(?P<port>\d{1,5}))?", re.ASCII
+)
 
 
 class Address(NamedTuple):
@@ -54,9 +61,11 @@ class URL:
         return URL(self.components._replace(**changes).geturl())
 
     def include_query_params(self, **params: Any) -> URL:
-        query = dict(parse_qsl(self.query, keep_blank_values=True))
-        query.update({key: str(value) for key, value in params.items()})
-        return self.replace(query=urlencode(query))
+        # COMPAT: other keys keep every value; a given key loses its old ones and moves last.
+        query = parse_qsl(self.query, keep_blank_values=True)
+        pairs = [pair for pair in query if pair[0] not in params]
+        pairs += [(key, str(value)) for key, value in params.items()]
+        return self.replace(query=urlencode(pairs))
 
     def remove_query_params(self, keys: str | Sequence[str]) -> URL:
         drop = {keys} if isinstance(keys, str) else set(keys)
@@ -73,16 +82,20 @@ class URL:
         return self._url
 
     def __repr__(self) -> str:
-        return f"URL({self._url!r})"
+        # COMPAT: the password is masked, so a logged or printed URL does not leak it.
+        url = self.replace(password="********") if self.password else self
+        return f"URL({str(url)!r})"
 
 
 def _netloc(url: URL, changes: dict[str, Any]) -> str:
-    hostname = changes.pop("hostname", url.hostname) or ""
+    hostname = changes.pop("hostname", None)
+    if hostname is None:
+        hostname = _written_host(url.netloc)
+    elif ":" in hostname and not hostname.startswith("["):
+        hostname = f"[{hostname}]"
     port = changes.pop("port", url.port)
     username = changes.pop("username", url.username)
     password = changes.pop("password", url.password)
-    if ":" in hostname:
-        hostname = f"[{hostname}]"
     netloc = hostname if port is None else f"{hostname}:{port}"
     if username is not None:
         userinfo = username if password is None else f"{username}:{password}"
@@ -90,19 +103,47 @@ def _netloc(url: URL, changes: dict[str, Any]) -> str:
     return netloc
 
 
+def _written_host(netloc: str) -> str:
+    """The host part of a netloc as written: `URL.hostname` would lowercase and unbracket it."""
+    host = netloc.rpartition("@")[2]
+    if ":" in host and not host.endswith("]"):
+        host = host.rpartition(":")[0]
+    return host
+
+
 def _url_from_scope(scope: Scope) -> str:
     """Rebuild the URL the client asked for: Host header first, else the server address."""
     scheme = scope.get("scheme", "http")
-    # ASGI: `path` is already percent-decoded; re-escape what would change the URL's shape.
-    path = scope["path"].replace("?", "%3F").replace("#", "%23")
-    host = _header(scope, b"host")
+    # ASGI: `path` is already percent-decoded; re-escape what would change the URL's shape,
+    # backslashes included, which browsers read as slashes.
+    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    host = _valid_host(_header(scope, b"host"))
     if host is None and scope.get("server") is not None:
         name, port = scope["server"]
-        name = f"[{name}]" if ":" in name else name
+        name = f"[{name}]" if ":" in name and not name.startswith("[") else name
         host = name if port == _DEFAULT_PORTS.get(scheme) else f"{name}:{port}"
+    if host is None and path.startswith("//"):
+        path = "/%2F" + path[2:]  # with no host, "//x" would read as the authority "x"
     query = scope.get("query_string", b"").decode("latin-1")
     url = f"{scheme}://{host}{path}" if host is not None else path
     return f"{url}?{query}" if query else url
+
+
+def _valid_host(host: str | None) -> str | None:
+    """The Host header if it is a plain authority, else None so the server address is used.
+
+    COMPAT: as in Starlette, a header that would reshape the URL ("a/b", "u@h", "h:99999")
+    is ignored rather than trusted.
+    """
+    match = _HOST.fullmatch(host) if host is not None else None
+    if match is None or int(match["port"] or 0) > 65535:
+        return None
+    if match["ipv6"] is not None:
+        try:
+            ipaddress.IPv6Address(match["ipv6"])
+        except ValueError:
+            return None
+    return host
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -231,8 +272,8 @@ class MutableHeaders(Headers):
             self[key] = value
 
     def add_vary_header(self, vary: str) -> None:
-        existing = self.get("vary")
-        self["vary"] = vary if existing is None else f"{existing}, {vary}"
+        # Every Vary line is folded in: setting "vary" drops the repeats.
+        self["vary"] = ", ".join([*self.getlist("vary"), vary])
 
 
 class ImmutableMultiDict(Mapping[str, Any]):
@@ -241,7 +282,10 @@ class ImmutableMultiDict(Mapping[str, Any]):
     __slots__ = ("_items", "_last")
 
     def __init__(self, items: Iterable[tuple[str, Any]] | Mapping[str, Any] = ()) -> None:
-        pairs = list(items.items()) if isinstance(items, Mapping) else list(items)
+        if isinstance(items, ImmutableMultiDict):
+            pairs = items.multi_items()  # every value of a repeated key, not just the last
+        else:
+            pairs = list(items.items()) if isinstance(items, Mapping) else list(items)
         self._items: list[tuple[str, Any]] = pairs
         # COMPAT: a plain lookup of a repeated key answers its last value.
         self._last: dict[str, Any] = dict(pairs)
@@ -262,7 +306,10 @@ class ImmutableMultiDict(Mapping[str, Any]):
         return len(self._last)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ImmutableMultiDict) and sorted(self._items) == sorted(other._items)
+        if not isinstance(other, ImmutableMultiDict):
+            return False
+        # COMPAT: keys in any order, but a key's values in order; values need not be orderable.
+        return sorted(self._items, key=itemgetter(0)) == sorted(other._items, key=itemgetter(0))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -275,12 +322,16 @@ class QueryParams(ImmutableMultiDict):
 
     __slots__ = ()
 
-    def __init__(self, query: str | bytes | Iterable[tuple[str, Any]] = "") -> None:
+    def __init__(
+        self, query: str | bytes | Iterable[tuple[str, Any]] | Mapping[str, Any] = ""
+    ) -> None:
         if isinstance(query, bytes):
             query = query.decode("latin-1")
         if isinstance(query, str):
-            query = parse_qsl(query, keep_blank_values=True)
-        super().__init__(query)
+            super().__init__(parse_qsl(query, keep_blank_values=True))
+        else:  # COMPAT: keys and values given as other types are kept as strings.
+            pairs = ImmutableMultiDict(query).multi_items()
+            super().__init__([(str(key), str(value)) for key, value in pairs])
 
     def __str__(self) -> str:
         return urlencode(self._items)
@@ -312,14 +363,25 @@ class URLPath(str):
     protocol: str
 
     def __new__(cls, path: str, protocol: str = "") -> URLPath:
+        # COMPAT: a leading "//" or a backslash would let a relative redirect leave the site.
+        path = path.replace("\\", "%5C")
+        if path.startswith("//"):
+            path = "/%2F" + path[2:]
         instance = super().__new__(cls, path)
         instance.protocol = protocol
         return instance
 
     def make_absolute_url(self, base_url: str | URL) -> URL:
         base = base_url if isinstance(base_url, URL) else URL(base_url)
-        scheme = base.scheme
-        if self.protocol == "websocket":
-            scheme = "wss" if base.is_secure else "ws"
+        scheme = _SCHEMES.get((self.protocol, base.is_secure), base.scheme)
         path = base.path.rstrip("/") + str(self)
         return URL(f"{scheme}://{base.netloc}{path}")
+
+
+# The scheme of an absolute URL by (route protocol, whether the base URL is secure).
+_SCHEMES = {
+    ("http", False): "http",
+    ("http", True): "https",
+    ("websocket", False): "ws",
+    ("websocket", True): "wss",
+}

@@ -230,6 +230,8 @@ def _fill_dependency(marker: params.Depends, annotation: Any) -> params.Depends:
     """COMPAT: `Depends()` with no callable calls the annotated class itself."""
     if marker.dependency is not None:
         return marker
+    if not inspect.isclass(annotation) or annotation is Any:
+        return marker  # _dependency() refuses it, naming the parameter
     return dataclasses.replace(marker, dependency=annotation)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import anyio
 
-from minifast.datastructures import URL, Address, Headers, QueryParams, State
+from minifast.datastructures import URL, Address, Headers, QueryParams, State, URLPath
 from minifast.types import Message, Receive, Scope, Send
 
 
@@ -82,7 +82,8 @@ class HTTPConnection(Mapping[str, Any]):
     @property
     def cookies(self) -> dict[str, str]:
         if self._cookies is None:
-            self._cookies = parse_cookies(self.headers.get("cookie", ""))
+            # COMPAT: every Cookie header counts (HTTP/2 may split them); later names win.
+            self._cookies = parse_cookies("; ".join(self.headers.getlist("cookie")))
         return self._cookies
 
     @property
@@ -97,8 +98,8 @@ class HTTPConnection(Mapping[str, Any]):
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         """The absolute URL of the route called `name`."""
-        path = self.app.url_path_for(name, **path_params)
-        return URL(str(self.base_url).rstrip("/") + str(path))
+        path: URLPath = self.app.url_path_for(name, **path_params)
+        return path.make_absolute_url(self.base_url)  # a websocket route gets ws:// or wss://
 
 
 def parse_cookies(header: str) -> dict[str, str]:

@@ -1,0 +1,141 @@
+"""compile_endpoint(): sources decided once, at registration; nothing inspected per request."""
+
+import inspect
+import re
+import typing
+from typing import Annotated, Any
+
+import pydantic
+import pytest
+from pydantic import BaseModel
+
+from minifast import Body, Depends, FastAPI, Header, Query, Request, Response
+from minifast.background import BackgroundTasks
+from minifast.exceptions import FastAPIError
+from minifast.plan import CallKind, Source
+from tests.support import request
+
+
+class Item(BaseModel):
+    name: str
+
+
+def sources_of(app: FastAPI) -> dict[str, Source]:
+    plan = app.routes[-1].plan.endpoint  # type: ignore[attr-defined]
+    found = {param.name: source.source for source in plan.sources for param in source.params}
+    found.update({param.name: Source.BODY for param in (plan.body.params if plan.body else ())})
+    return found
+
+
+def test_each_parameter_gets_its_source_by_the_lessons_rules() -> None:
+    app = FastAPI()
+
+    @app.post("/items/{item_id}")
+    def endpoint(
+        item_id: int,
+        item: Item,
+        tags: list[str],
+        q: str | None = None,
+        token: Annotated[str | None, Header()] = None,
+        limit: int = Query(10),
+        extra: Annotated[int, Body()] = 0,
+    ) -> None:
+        return None
+
+    assert sources_of(app) == {
+        "item_id": Source.PATH,
+        "item": Source.BODY,
+        "tags": Source.BODY,  # COMPAT: a list without Query() is read from the body
+        "q": Source.QUERY,
+        "token": Source.HEADER,
+        "limit": Source.QUERY,
+        "extra": Source.BODY,
+    }
+
+
+def test_special_types_are_injected_not_validated() -> None:
+    app = FastAPI()
+
+    @app.get("/")
+    def endpoint(request: Request, response: Response, tasks: BackgroundTasks) -> None:
+        return None
+
+    plan = app.routes[-1].plan.endpoint  # type: ignore[attr-defined]
+    assert (plan.sources, plan.body) == ((), None)
+    assert plan.injected == (
+        ("request", "request"),
+        ("response", "response"),
+        ("tasks", "background_tasks"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [("async", CallKind.ASYNC), ("sync", CallKind.SYNC)],
+    ids=["async", "sync"],
+)
+def test_call_kind_is_decided_once(kind: str, expected: CallKind) -> None:
+    app = FastAPI()
+    namespace: dict[str, Any] = {}
+    exec(f"{'async ' if kind == 'async' else ''}def endpoint() -> int:\n    return 1", namespace)
+    app.get("/")(namespace["endpoint"])
+    assert app.routes[-1].plan.endpoint.kind is expected  # type: ignore[attr-defined]
+
+
+def test_a_marker_in_both_annotated_and_default_is_refused() -> None:
+    app = FastAPI()
+
+    def endpoint(q: Annotated[str, Query()] = Query("x")) -> None:
+        return None
+
+    with pytest.raises(FastAPIError, match="'q'"):
+        app.get("/")(endpoint)
+
+
+def test_depends_without_a_callable_on_an_unannotated_parameter_is_refused() -> None:
+    app = FastAPI()
+
+    def endpoint(value=Depends()) -> None:  # type: ignore[no-untyped-def]  # noqa: B008
+        return None
+
+    with pytest.raises(FastAPIError, match="needs a callable"):
+        app.get("/")(endpoint)
+
+
+def test_requests_do_no_introspection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per request nothing reads a signature or a type hint, or builds a validator or regex."""
+    app = FastAPI()
+
+    def pagination(skip: int = 0, limit: Annotated[int, Query(le=100)] = 10) -> dict[str, int]:
+        return {"skip": skip, "limit": limit}
+
+    @app.post("/items/{item_id}")
+    async def endpoint(
+        item_id: int,
+        item: Item,
+        page: Annotated[dict[str, int], Depends(pagination)],
+        q: str = "x",
+    ) -> dict[str, Any]:
+        return {"item_id": item_id, "item": item.name, "page": page, "q": q}
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("introspection during a request")
+
+    for owner, name in [
+        (inspect, "signature"),
+        (typing, "get_type_hints"),
+        (pydantic, "TypeAdapter"),
+        (pydantic, "create_model"),
+        (re, "compile"),
+    ]:
+        monkeypatch.setattr(owner, name, refuse)
+    answer = request(
+        app, "POST", "/items/3", query=b"q=y&limit=5",
+        headers=[(b"content-type", b"application/json")], body=b'{"name":"w"}',
+    )  # fmt: skip
+    assert (answer.status, answer.body) == (
+        200,
+        b'{"item_id":3,"item":"w","page":{"skip":0,"limit":5},"q":"y"}',
+    )
+    invalid = request(app, "POST", "/items/x", body=b"{}")
+    assert invalid.status == 422
