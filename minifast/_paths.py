@@ -27,16 +27,18 @@ class Convertor:
     to_string: Callable[[Any], str]
 
 
-def _float_to_string(value: float) -> str:
-    if value < 0 or math.isnan(value) or math.isinf(value):
+def _float_to_string(value: Any) -> str:
+    number = float(value)  # COMPAT: url_for(x="1.5") works for a float parameter, as in FastAPI
+    if number < 0 or math.isnan(number) or math.isinf(number):
         raise ValueError(f"{value!r} cannot be a float path parameter")
-    return f"{value:0.20f}".rstrip("0").rstrip(".")
+    return f"{number:0.20f}".rstrip("0").rstrip(".")
 
 
-def _int_to_string(value: int) -> str:
-    if value < 0:
+def _int_to_string(value: Any) -> str:
+    number = int(value)  # COMPAT: url_for(item_id="3") works for an int parameter, as in FastAPI
+    if number < 0:
         raise ValueError(f"{value!r} cannot be an int path parameter")
-    return str(value)
+    return str(number)
 
 
 CONVERTORS: dict[str, Convertor] = {
@@ -45,7 +47,8 @@ CONVERTORS: dict[str, Convertor] = {
     "int": Convertor("[0-9]+", int, _int_to_string),
     "float": Convertor(r"[0-9]+(?:\.[0-9]+)?", float, _float_to_string),
     "uuid": Convertor(
-        "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+        # COMPAT: the dashes are optional, as in FastAPI: 32 bare hex digits are a UUID too.
+        "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}",
         uuid.UUID,
         str,
     ),
@@ -68,13 +71,14 @@ class PathTemplate:
         return set(self.convertors)
 
     def url_path(self, params: dict[str, Any]) -> str:
-        path = self.format
+        values: dict[str, str] = {}
         for name, convertor in self.convertors.items():
             value = convertor.to_string(params[name])
-            if "/" in value and convertor.regex != ".*":
-                raise ValueError(f"path parameter {name!r} may not contain '/'")
-            path = path.replace("{" + name + "}", value)
-        return path
+            if convertor.regex != ".*" and (not value or "/" in value):
+                raise ValueError(f"path parameter {name!r} may not be empty or contain '/'")
+            values[name] = value
+        # One pass, so that a value which itself looks like "{name}" is not substituted again.
+        return PARAM.sub(lambda found: values[found.group(1)], self.format)
 
 
 def compile_template(template: str) -> PathTemplate:
@@ -126,6 +130,8 @@ class PathIndex(Generic[T]):
     def add(self, template: str, entry: T, prefix_only: bool = False) -> None:
         """Index `entry`; with `prefix_only` (mounts) it matches `template` + "/anything"."""
         order, self._count = self._count, self._count + 1
+        if template and not template.startswith("/"):
+            return  # COMPAT: FastAPI accepts @app.get("items"), a route that no path can match
         parts = template[1:].split("/") if template else []
         node = self._root
         for depth, part in enumerate(parts):

@@ -124,7 +124,8 @@ def _url_from_scope(scope: Scope) -> str:
         host = name if port == _DEFAULT_PORTS.get(scheme) else f"{name}:{port}"
     if host is None and path.startswith("//"):
         path = "/%2F" + path[2:]  # with no host, "//x" would read as the authority "x"
-    query = scope.get("query_string", b"").decode("latin-1")
+    # COMPAT: raw non-ASCII query bytes read as UTF-8, as in Starlette (which fails on bad bytes).
+    query = scope.get("query_string", b"").decode("utf-8", "replace")
     url = f"{scheme}://{host}{path}" if host is not None else path
     return f"{url}?{query}" if query else url
 

@@ -18,7 +18,7 @@ from minifast import params
 from minifast._paths import PathIndex, PathTemplate, compile_template
 from minifast.concurrency import is_async_callable, run_in_threadpool
 from minifast.datastructures import URL, URLPath
-from minifast.exceptions import HTTPException
+from minifast.exceptions import FastAPIError, HTTPException
 from minifast.plan import EndpointPlan, compile_endpoint
 from minifast.requests import Request
 from minifast.resolve import respond
@@ -159,6 +159,8 @@ class Route(BaseRoute):
         name: str | None = None,
         include_in_schema: bool = True,
     ) -> None:
+        if not path.startswith("/"):
+            raise ValueError("a route path must start with '/'")
         self.path = path
         self.endpoint = endpoint
         self.template = compile_template(path)
@@ -205,6 +207,8 @@ class Mount(BaseRoute):
         await self.app(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        if not self.template.param_names <= path_params.keys():
+            raise NoMatchFound(name, path_params)
         prefix_params = {key: path_params.pop(key) for key in self.template.param_names}
         prefix = self.template.url_path(prefix_params)
         if name == self.name and set(path_params) == {"path"}:
@@ -282,8 +286,7 @@ class APIRouter(PathOperations):
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] = generate_unique_id,
     ) -> None:
-        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
-            raise ValueError("a prefix must start with '/' and not end with '/'")
+        _check_prefix(prefix)
         self.prefix = prefix
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
@@ -325,15 +328,16 @@ class APIRouter(PathOperations):
         default_response_class: type[Response] | None,
     ) -> None:
         merged: RouteOptions = {
-            "generate_unique_id_function": self.generate_unique_id_function,
             **options,
             "tags": [*self.tags, *(options.get("tags") or [])],
             "dependencies": [*self.dependencies, *(options.get("dependencies") or [])],
             "responses": {**self.responses, **(options.get("responses") or {})},
+            "deprecated": options.get("deprecated") or self.deprecated,  # COMPAT: `or`, as FastAPI
             "include_in_schema": self.include_in_schema and options.get("include_in_schema", True),
         }
-        if self.deprecated is not None and options.get("deprecated") is None:
-            merged["deprecated"] = self.deprecated
+        # COMPAT: only a router's own id function is kept; included, the route takes its parent's.
+        if self.generate_unique_id_function is not generate_unique_id:
+            merged.setdefault("generate_unique_id_function", self.generate_unique_id_function)
         route = APIRoute(
             self.prefix + path, endpoint, methods=methods,
             default_response_class=default_response_class, **merged,
@@ -357,14 +361,15 @@ class APIRouter(PathOperations):
         name: str | None = None,
         include_in_schema: bool = True,
     ) -> None:
+        """Add a plain route. COMPAT: as in FastAPI, this router's prefix is not applied."""
         route = Route(
-            self.prefix + path, endpoint, methods=methods, name=name,
-            include_in_schema=include_in_schema,
-        )  # fmt: skip
+            path, endpoint, methods=methods, name=name, include_in_schema=include_in_schema
+        )
         self.add_route_object(route)
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
-        self.add_route_object(Mount(self.prefix + path, app, name=name))
+        """Mount an ASGI app. COMPAT: as in FastAPI, this router's prefix is not applied."""
+        self.add_route_object(Mount(path, app, name=name))
 
     def include_router(
         self,
@@ -379,8 +384,7 @@ class APIRouter(PathOperations):
         include_in_schema: bool = True,
     ) -> None:
         """Copy `router`'s routes in, under `prefix`, with these options added in front."""
-        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
-            raise ValueError("a prefix must start with '/' and not end with '/'")
+        self._check_include(router, prefix)
         for route in router.routes:
             if isinstance(route, APIRoute):
                 options: RouteOptions = {
@@ -388,20 +392,25 @@ class APIRouter(PathOperations):
                     "tags": [*(tags or []), *route.tags],
                     "dependencies": [*(dependencies or []), *route.dependencies],
                     "responses": {**(responses or {}), **route.responses},
+                    "deprecated": route.deprecated or deprecated,  # COMPAT: `or`, as FastAPI
                     "include_in_schema": include_in_schema and route.include_in_schema,
                 }
-                if deprecated is not None and route.deprecated is None:
-                    options["deprecated"] = deprecated
                 # COMPAT: a response class chosen by the route's own router beats this one.
-                chosen = (
-                    route.default_response_class
-                    or default_response_class
-                    or self.default_response_class
-                )
+                chosen = route.default_response_class or default_response_class
+                chosen = chosen or self.default_response_class
                 methods = sorted(route.methods)
                 self._add_api_route(prefix + route.path, route.endpoint, methods, options, chosen)
             else:
                 self.add_route_object(_with_prefix(route, self.prefix + prefix))
+
+    def _check_include(self, router: APIRouter, prefix: str) -> None:
+        if router is self:  # what FastAPI refuses in include_router, refused at import time
+            raise ValueError("a router cannot include itself")
+        _check_prefix(prefix)
+        empty = next((route for route in router.routes if not route.path), None)
+        if not prefix and empty is not None:
+            message = f"Prefix and path cannot be both empty (path operation: {empty.name})"
+            raise FastAPIError(message)
 
     # -- the ASGI side ------------------------------------------------------------------
 
@@ -414,6 +423,8 @@ class APIRouter(PathOperations):
         raise NoMatchFound(name, path_params)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # COMPAT: the outermost router stays scope["router"], even inside a mounted app.
+        scope.setdefault("router", self)
         route_path = _route_path(scope)
         kind = scope["type"]
         matched, partial = self._select(route_path, kind, scope.get("method"))
@@ -450,6 +461,11 @@ class APIRouter(PathOperations):
             return False
         twin = route_path.rstrip("/") if route_path.endswith("/") else route_path + "/"
         return any("http" in route.scope_types for _, route, _ in self._index.find(twin))
+
+
+def _check_prefix(prefix: str) -> None:
+    if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+        raise ValueError("a prefix must start with '/' and not end with '/'")
 
 
 def _with_prefix(route: BaseRoute, prefix: str) -> BaseRoute:

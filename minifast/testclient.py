@@ -121,6 +121,7 @@ class _HTTPExchange:
             await self.body_sender.send(body)
             if not message.get("more_body", False):
                 self.response_complete.set()
+        # Other messages belong to extensions (trailers, debug info) this client does not offer.
 
     async def stop(self) -> None:
         """Cancel the app if its response was abandoned half-way, then release the stream."""
@@ -133,7 +134,9 @@ class _HTTPExchange:
 class _ResponseStream(httpx.SyncByteStream):
     """A response body pulled from the app chunk by chunk as httpx reads it."""
 
-    def __init__(self, portal: BlockingPortal, exchange: _HTTPExchange, on_close: ExitStack):
+    def __init__(
+        self, portal: BlockingPortal, exchange: _HTTPExchange, on_close: ExitStack
+    ) -> None:
         self._portal = portal
         self._exchange = exchange
         self._on_close = on_close
@@ -194,16 +197,19 @@ class _TestClientTransport(httpx.BaseTransport):
 
 
 class _Channel:
-    """Unbounded message streams between the test's thread and an app's task."""
+    """Unbounded message streams between the test's thread and an app's cancellable task."""
 
     def __init__(self) -> None:
+        # Built through portal.call: a cancel scope needs the running loop.
         self.to_app, self.app_inbox = anyio.create_memory_object_stream[Message](math.inf)
         self.app_outbox, self.from_app = anyio.create_memory_object_stream[Message](math.inf)
+        self.cancel_scope = anyio.CancelScope()
 
     async def run(self, app: ASGIApp, scope: Scope) -> None:
         """Call the app; closing its outbox tells the test's thread the app has returned."""
-        async with self.app_outbox:
-            await app(scope, self.app_inbox.receive, self.app_outbox.send)
+        with self.cancel_scope:
+            async with self.app_outbox:
+                await app(scope, self.app_inbox.receive, self.app_outbox.send)
 
     def close(self) -> None:
         for stream in (self.to_app, self.app_inbox, self.app_outbox, self.from_app):
@@ -215,7 +221,7 @@ class _Lifespan:
 
     def __init__(self, app: ASGIApp, state: dict[str, Any], portal: BlockingPortal) -> None:
         self._portal = portal
-        self._channel = _Channel()
+        self._channel = portal.call(_Channel)
         self._has_ended = False
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}}
         scope["state"] = state  # ASGI: the app fills it at startup; requests get copies
@@ -245,7 +251,9 @@ class _Lifespan:
             self._has_ended = True
             return
         if message["type"] != f"{event}.complete":
-            self._task.result()  # prefer the exception the app re-raises after `.failed`
+            # Apps re-raise right after `.failed`; one that waits on instead is stopped.
+            self._portal.call(self._channel.cancel_scope.cancel)
+            self._task.result()  # prefer the app's own exception to the message
             raise RuntimeError(message.get("message") or message["type"])
 
 
@@ -267,9 +275,8 @@ class WebSocketTestSession:
     def __enter__(self: _Session) -> _Session:
         with ExitStack() as stack:
             self._portal = stack.enter_context(self._portal_factory())
-            self._channel = _Channel()
-            self._cancel_scope = self._portal.call(anyio.CancelScope)
-            self._task = self._portal.start_task_soon(self._run)
+            self._channel = self._portal.call(_Channel)
+            self._task = self._portal.start_task_soon(self._channel.run, self.app, self.scope)
             stack.push(self._stop)
             self.send({"type": "websocket.connect"})
             accept = self._receive_open()
@@ -281,16 +288,12 @@ class WebSocketTestSession:
     def __exit__(self, *exc_info: Any) -> None:
         self._exit_stack.__exit__(*exc_info)
 
-    async def _run(self) -> None:
-        with self._cancel_scope:
-            await self._channel.run(self.app, self.scope)
-
     def _stop(self, exc_type: type[BaseException] | None, *_: object) -> None:
         """Disconnect and stop a running app; re-raise its error unless the test failed first."""
         if not self._task.done():
             # COMPAT: like Starlette's TestClient, the app sees the disconnect, then is cancelled.
             self.close(1000)
-            self._portal.call(self._cancel_scope.cancel)
+            self._portal.call(self._channel.cancel_scope.cancel)
         error = self._task.exception()
         self._portal.call(self._channel.close)
         if error is not None and exc_type is None:

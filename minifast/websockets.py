@@ -57,9 +57,9 @@ class WebSocket(HTTPConnection):
         if self.application_state is WebSocketState.DISCONNECTED:
             raise RuntimeError("cannot send once the websocket is closed")
         kind = message["type"]
-        connecting = self.application_state is WebSocketState.CONNECTING
-        if connecting and kind not in ("websocket.accept", "websocket.close"):
-            raise RuntimeError(f"expected websocket.accept or websocket.close, got {kind!r}")
+        expected = _EXPECTED_FROM_APP[self.application_state]
+        if kind not in expected:
+            raise RuntimeError(f"expected one of {sorted(expected)}, got {kind!r}")
         try:
             await self._send(message)
         except OSError:
@@ -150,6 +150,11 @@ class WebSocket(HTTPConnection):
         await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
 
 
+# A second "websocket.accept" is refused: the handshake happens once.
+_EXPECTED_FROM_APP = {
+    WebSocketState.CONNECTING: frozenset({"websocket.accept", "websocket.close"}),
+    WebSocketState.CONNECTED: frozenset({"websocket.send", "websocket.close"}),
+}
 _EXPECTED_FROM_CLIENT = {
     WebSocketState.CONNECTING: frozenset({"websocket.connect"}),
     WebSocketState.CONNECTED: frozenset({"websocket.receive", "websocket.disconnect"}),

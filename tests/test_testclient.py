@@ -241,6 +241,15 @@ def test_raise_server_exceptions(app: App, error: Any, fallback: tuple[Any, ...]
     assert (response.status_code, dict(response.headers), response.content) == fallback
 
 
+def test_unknown_response_messages_are_ignored() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.debug", "info": {}})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    assert TestClient(app).get("/").content == b"ok"
+
+
 async def body_app(scope: Scope, receive: Receive, send: Send) -> None:
     await receive()
     await respond(send, body=b"hello", headers=[(b"content-length", b"5")])
@@ -352,7 +361,7 @@ def test_failed_lifespan_message_type_is_reported() -> None:
         await receive()
         await send({"type": "lifespan.startup.failed"})
 
-    with pytest.raises(RuntimeError, match="lifespan.startup.failed"), TestClient(app):
+    with pytest.raises(RuntimeError, match=r"^lifespan\.startup\.failed$"), TestClient(app):
         pass
 
 
@@ -408,7 +417,8 @@ def test_backend_options_reach_the_event_loop() -> None:
 
 @pytest.mark.anyio
 async def test_same_app_runs_on_httpx_asgi_transport() -> None:
-    transport = httpx.ASGITransport(app=echo_scope)
+    # httpx types ASGI messages as MutableMapping, minifast (read-only use) as Mapping.
+    transport = httpx.ASGITransport(app=echo_scope)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         data = (await client.get("/a%20b?q=1")).json()
     assert (data["path"], data["raw_path"], data["query_string"]) == ("/a b", "/a%20b", "q=1")
@@ -419,6 +429,8 @@ def websocket_echo(received: list[Message]) -> App:
     """Accept, echo every message back, and record what arrived (the scope first)."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return
         received.append(json.loads(json.dumps(scope, default=_jsonable)))
         received.append(await receive())
         accept = {"type": "websocket.accept", "subprotocol": "b", "headers": [(b"x-h", b"1")]}
@@ -489,9 +501,8 @@ async def returns_after_accept(scope: Scope, receive: Receive, send: Send) -> No
     ids=["close-before-accept", "return-after-accept"],
 )
 def test_websocket_closed_by_app(app: App, code: int, reason: str) -> None:
-    with pytest.raises(WebSocketDisconnect) as caught:
-        with TestClient(app).websocket_connect("/") as ws:
-            ws.receive_text()
+    with pytest.raises(WebSocketDisconnect) as caught, TestClient(app).websocket_connect("/") as ws:
+        ws.receive_text()
     assert (caught.value.code, caught.value.reason) == (code, reason)
 
 
@@ -511,8 +522,9 @@ async def denies_with_http(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def test_websocket_denial_response() -> None:
-    with pytest.raises(WebSocketDenialResponse) as caught:
-        TestClient(denies_with_http).websocket_connect("/").__enter__()
+    client = TestClient(denies_with_http)
+    with pytest.raises(WebSocketDenialResponse) as caught, client.websocket_connect("/"):
+        pass
     assert isinstance(caught.value, WebSocketDisconnect)
     assert (caught.value.status_code, caught.value.content) == (403, b"nope")
     assert caught.value.headers["x-d"] == "1"
