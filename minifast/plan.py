@@ -261,8 +261,9 @@ def _param(
         default = marker.default
     if source is Source.PATH:
         default = PydanticUndefined  # COMPAT: a path parameter is always required
-    key = marker.alias or name
-    if source is Source.HEADER and marker.alias is None and marker.convert_underscores:
+    validation_alias = marker.validation_alias
+    key = (validation_alias if isinstance(validation_alias, str) else None) or marker.alias or name
+    if source is Source.HEADER and key == name and marker.convert_underscores:
         key = name.replace("_", "-")
     sequence = source in (Source.QUERY, Source.HEADER) and is_sequence(annotation)
     return ParamPlan(name, source, key, annotation, marker, default, sequence)

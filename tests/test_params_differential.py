@@ -154,6 +154,28 @@ def build(name: str) -> Any:  # noqa: C901 - one app with a route per parameter 
     def dataclass_body(point: Point) -> dict[str, int]:
         return {"sum": point.x + point.y}
 
+    @app.get("/aliases/{pid:int}")
+    def aliases(
+        pid: int,
+        search: Annotated[str | None, Query(validation_alias="s")] = None,
+        stamp: Annotated[list[int], Query(default_factory=lambda: [1, 2])] = ...,  # type: ignore[assignment]
+        loose=None,  # type: ignore[no-untyped-def]  # noqa: ANN001 - no annotation at all
+        nullable: int = None,  # type: ignore[assignment]
+        trace: Annotated[str | None, Cookie(alias="trace-id")] = None,
+    ) -> dict[str, Any]:
+        return {"pid": pid, "search": search, "stamp": stamp, "loose": loose,
+                "nullable": nullable, "trace": trace}  # fmt: skip
+
+    @app.post("/embedded-alias")
+    def embedded_alias(
+        value: Annotated[int, Body(embed=True, alias="the-value", ge=0)],
+    ) -> dict[str, int]:
+        return {"value": value}
+
+    @app.post("/body-scalar")
+    def body_scalar(count: Annotated[int, Body()]) -> dict[str, int]:
+        return {"count": count}
+
     return app
 
 
@@ -234,6 +256,15 @@ CASES = [
     case("POST", "/optional-body", body=b'{"name":"w","price":2}', id="optional-body-given"),
     case("POST", "/list-body", body=b'[{"name":"a","price":1},{"name":"b"}]', id="list-body"),
     case("POST", "/dict-body", body=b'{"a":1.5,"b":"x"}', id="dict-body"),
+    case("GET", "/aliases/4", "s=find&stamp=7&loose=any&nullable=3", id="aliases-ok",
+         headers=[(b"cookie", b"trace-id=t1")]),
+    case("GET", "/aliases/4", "search=ignored&nullable=x", id="aliases-invalid"),
+    case("GET", "/aliases/x", id="convertor-mismatch-404"),
+    case("POST", "/embedded-alias", body=b'{"the-value":3}', id="embedded-alias-ok"),
+    case("POST", "/embedded-alias", body=b'{"value":3}', id="embedded-alias-missing"),
+    case("POST", "/embedded-alias", body=b'{"the-value":-1}', id="embedded-alias-invalid"),
+    case("POST", "/body-scalar", body=b"5", id="body-scalar-ok"),
+    case("POST", "/body-scalar", body=b'"five"', id="body-scalar-invalid"),
     case("POST", "/dataclass-body", body=b'{"x":1,"y":2}', id="dataclass-ok"),
     case("POST", "/dataclass-body", body=b'{"x":1}', id="dataclass-missing"),
 ]  # fmt: skip
