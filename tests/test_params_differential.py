@@ -159,8 +159,8 @@ def build(name: str) -> Any:  # noqa: C901 - one app with a route per parameter 
         pid: int,
         search: Annotated[str | None, Query(validation_alias="s")] = None,
         stamp: Annotated[list[int], Query(default_factory=lambda: [1, 2])] = ...,  # type: ignore[assignment]
-        loose=None,  # type: ignore[no-untyped-def]  # noqa: ANN001 - no annotation at all
-        nullable: int = None,  # type: ignore[assignment]
+        loose=None,  # type: ignore[no-untyped-def]
+        nullable: int = None,  # type: ignore[assignment]  # noqa: RUF013 - as users write it
         trace: Annotated[str | None, Cookie(alias="trace-id")] = None,
     ) -> dict[str, Any]:
         return {"pid": pid, "search": search, "stamp": stamp, "loose": loose,
