@@ -1,0 +1,121 @@
+"""The lesson's Part 5 dependencies, answered as FastAPI answers them."""
+
+# No `from __future__ import annotations`: the app is built inside a function.
+
+import functools
+from typing import Annotated, Any
+
+import pytest
+
+from tests.support import compare, framework
+
+
+@functools.cache
+def build(name: str) -> Any:  # noqa: C901 - the lesson's app, one route per mechanism
+    fw = framework(name)
+    Query, Header, Depends, HTTPException, status = (
+        fw.Query, fw.Header, fw.Depends, fw.HTTPException, fw.status,
+    )  # fmt: skip
+    app = fw.FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    def pagination(
+        skip: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> dict[str, int]:
+        return {"skip": skip, "limit": limit}
+
+    def get_current_user(authorization: str = Header(default=None)) -> dict[str, Any]:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise HTTPException(
+                status_code=status.HTTP_401_UNAUTHORIZED,
+                detail="Missing or invalid Authorization header",
+            )
+        token = authorization.removeprefix("Bearer ")
+        return {"user_id": 42, "token": token, "role": "admin" if token == "root" else "user"}
+
+    def require_admin(
+        current_user: Annotated[dict[str, Any], Depends(get_current_user)],
+    ) -> dict[str, Any]:
+        if current_user.get("role") != "admin":
+            raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Admin access required")
+        return current_user
+
+    @app.get("/items")
+    async def list_items(
+        pagination: Annotated[dict[str, int], Depends(pagination)],
+        user: Annotated[dict[str, Any], Depends(get_current_user)],
+    ) -> dict[str, Any]:
+        return {"user_id": user["user_id"], **pagination}
+
+    @app.delete("/items/{item_id}")
+    async def delete_item(
+        item_id: int, admin: Annotated[dict[str, Any], Depends(require_admin)]
+    ) -> dict[str, Any]:
+        return {"deleted": item_id}
+
+    class CommonQueryParams:
+        def __init__(
+            self,
+            skip: Annotated[int, Query(ge=0)] = 0,
+            limit: Annotated[int, Query(ge=1, le=100)] = 20,
+            sort_by: str = "created_at",
+        ):
+            self.skip = skip
+            self.limit = limit
+            self.sort_by = sort_by
+
+    @app.get("/products")
+    async def list_products(params: Annotated[CommonQueryParams, Depends()]) -> dict[str, Any]:
+        return {"skip": params.skip, "limit": params.limit, "sort_by": params.sort_by}
+
+    calls: list[str] = []
+
+    def counted() -> int:
+        calls.append("counted")
+        return len(calls)
+
+    def uses_counted(first: Annotated[int, Depends(counted)]) -> int:
+        return first
+
+    @app.get("/cache")
+    def cache(
+        a: Annotated[int, Depends(counted)],
+        b: Annotated[int, Depends(uses_counted)],
+        c: Annotated[int, Depends(counted, use_cache=False)],
+    ) -> dict[str, int]:
+        return {"same": int(a == b), "fresh": int(c > a)}
+
+    @app.get("/router-deps", dependencies=[Depends(get_current_user)])
+    def router_deps(q: int = 0) -> dict[str, int]:
+        return {"q": q}
+
+    return app
+
+
+BEARER = [(b"authorization", b"Bearer abc")]
+ROOT = [(b"authorization", b"Bearer root")]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "headers"),
+    [
+        pytest.param("GET", "/items", b"", BEARER, id="list-ok"),
+        pytest.param("GET", "/items", b"skip=5&limit=10", BEARER, id="list-paginated"),
+        pytest.param("GET", "/items", b"", [], id="list-no-auth-401"),
+        pytest.param("GET", "/items", b"limit=0", [], id="dep-422-and-401"),
+        pytest.param("GET", "/items", b"limit=500&skip=-1", BEARER, id="dep-422"),
+        pytest.param("DELETE", "/items/3", b"", BEARER, id="not-admin-403"),
+        pytest.param("DELETE", "/items/3", b"", ROOT, id="admin-ok"),
+        pytest.param("DELETE", "/items/x", b"", ROOT, id="admin-path-422"),
+        pytest.param("DELETE", "/items/x", b"", [], id="path-422-and-401"),
+        pytest.param("GET", "/products", b"skip=2&sort_by=name", [], id="class-dependency"),
+        pytest.param("GET", "/products", b"skip=-2", [], id="class-dependency-422"),
+        pytest.param("GET", "/cache", b"", [], id="cache"),
+        pytest.param("GET", "/router-deps", b"q=x", [], id="decorator-deps-401-first"),
+        pytest.param("GET", "/router-deps", b"q=x", BEARER, id="decorator-deps-422"),
+    ],
+)
+def test_same_answer_as_fastapi(
+    method: str, path: str, query: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    compare(build, method, path, query=query, headers=headers)
