@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from minifast.background import BackgroundTasks
 from minifast.exceptions import FastAPIError
 from minifast.requests import HTTPConnection, Request
 from minifast.responses import Response
+from minifast.security.oauth2 import SecurityScopes
 from minifast.serialization import ResponsePlan, compile_response
 from minifast.websockets import WebSocket
 
@@ -50,6 +52,7 @@ class CallKind(Enum):
 
 # Types whose parameters are handed the live object instead of a validated value.
 INJECTED: dict[type[Any], str] = {
+    SecurityScopes: "security_scopes",
     Request: "request",
     WebSocket: "websocket",
     HTTPConnection: "connection",
@@ -130,7 +133,7 @@ class CallablePlan:
 
     @property
     def cache_key(self) -> tuple[Callable[..., Any], tuple[str, ...]]:
-        return self.call, self.security_scopes
+        return self.call, tuple(sorted(set(self.security_scopes)))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -144,14 +147,26 @@ class EndpointPlan:
     has_cleanup: bool  # whether any dependency is a `yield` generator
 
 
-def compile_endpoint(route: APIRoute) -> EndpointPlan:
-    """Read the endpoint (and its dependencies) once; fail now, at import, if it is wrong."""
-    path_names = route.template.param_names
-    route_dependencies = [
-        params.Depends(dep.dependency, use_cache=dep.use_cache, scope=dep.scope)
-        for dep in route.dependencies
-    ]
-    plan = compile_callable(route.endpoint, path_names, route_dependencies)
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Compiling:
+    """What every callable of one endpoint's tree is compiled against."""
+
+    path_names: frozenset[str]
+    overrides: Mapping[Callable[..., Any], Callable[..., Any]]
+    chain: tuple[Callable[..., Any], ...] = ()  # dependencies being compiled, outermost first
+    security_scopes: tuple[str, ...] = ()
+
+
+def compile_endpoint(
+    route: APIRoute, overrides: Mapping[Callable[..., Any], Callable[..., Any]] | None = None
+) -> EndpointPlan:
+    """Read the endpoint (and its dependencies) once; fail now, at import, if it is wrong.
+
+    `overrides` (the app's `dependency_overrides`) swaps dependencies for others; the
+    route compiles such a plan once per change of the mapping, on its next request.
+    """
+    context = _Compiling(frozenset(route.template.param_names), overrides or {})
+    plan = compile_callable(route.endpoint, context, list(route.dependencies))
     body_params = tuple(_body_params(plan))
     embed = len(body_params) > 1 or any(_embeds(param) for param in body_params)
     plan = _with_body(plan, embed)
@@ -169,21 +184,20 @@ def _has_generators(plan: CallablePlan) -> bool:
 
 def compile_callable(
     call: Callable[..., Any],
-    path_names: set[str],
+    context: _Compiling,
     extra_dependencies: list[params.Depends] | None = None,
-    security_scopes: tuple[str, ...] = (),
 ) -> CallablePlan:
     """Plan one callable; its body validator comes later, once embedding is known."""
     found: dict[Source, list[ParamPlan]] = {source: [] for source in Source}
     injected: list[tuple[str, str]] = []
-    dependencies = [_dependency(None, dep, path_names) for dep in extra_dependencies or []]
+    dependencies = [_dependency(None, dep, context) for dep in extra_dependencies or []]
     for name, annotation, marker, default in _signature(call):
         if isinstance(marker, params.Depends):
-            dependencies.append(_dependency(name, _fill_dependency(marker, annotation), path_names))
+            dependencies.append(_dependency(name, _fill_dependency(marker, annotation), context))
         elif (what := _injected(annotation)) is not None:
             injected.append((name, what))
         else:
-            param = _param(name, annotation, marker, default, path_names)
+            param = _param(name, annotation, marker, default, context.path_names)
             found[param.source].append(param)
     sources = tuple(
         _source_plan(source, tuple(found[source]))
@@ -193,7 +207,7 @@ def compile_callable(
     body = BodyPlan(tuple(found[Source.BODY]), False, _NO_VALIDATOR) if found[Source.BODY] else None
     return CallablePlan(
         call, _call_kind(call), sources, body, tuple(injected), tuple(dependencies),
-        security_scopes,
+        context.security_scopes,
     )  # fmt: skip
 
 
@@ -218,12 +232,36 @@ def _signature(call: Callable[..., Any]) -> list[tuple[str, Any, Any, Any]]:
     return result
 
 
-def _dependency(name: str | None, marker: params.Depends, path_names: set[str]) -> DependencyPlan:
-    if marker.dependency is None:
+def _dependency(name: str | None, marker: params.Depends, context: _Compiling) -> DependencyPlan:
+    """Plan a dependency, or its override; a dependency that needs itself is refused."""
+    original = marker.dependency
+    if original is None:
         raise FastAPIError(f"Depends() for {name!r} needs a callable or a class annotation")
-    scopes = tuple(marker.scopes or ()) if isinstance(marker, params.Security) else ()
-    plan = compile_callable(marker.dependency, path_names, None, scopes)
+    if original in context.chain:
+        cycle = " -> ".join(_name(call) for call in (*context.chain, original))
+        raise FastAPIError(f"dependency cycle: {cycle}")
+    scopes = context.security_scopes
+    if isinstance(marker, params.Security):
+        scopes = (*scopes, *(marker.scopes or ()))
+    inner = dataclasses.replace(context, chain=(*context.chain, original), security_scopes=scopes)
+    plan = compile_callable(context.overrides.get(original, original), inner)
+    if marker.scope == "lifespan":
+        _check_lifespan_scoped(plan)
     return DependencyPlan(name, plan, marker.use_cache, marker.scope)
+
+
+def _name(call: Callable[..., Any]) -> str:
+    return getattr(call, "__qualname__", None) or type(call).__qualname__
+
+
+def _check_lifespan_scoped(plan: CallablePlan) -> None:
+    """A dependency built once for the whole app can read nothing from a request."""
+    reads_request = plan.sources or plan.body or plan.injected
+    if reads_request or any(dep.scope != "lifespan" for dep in plan.dependencies):
+        raise FastAPIError(
+            f"{_name(plan.call)} is lifespan-scoped, so it is built once at start-up: it may "
+            "depend only on other lifespan-scoped dependencies, not on request data"
+        )
 
 
 def _fill_dependency(marker: params.Depends, annotation: Any) -> params.Depends:
@@ -242,7 +280,7 @@ def _injected(annotation: Any) -> str | None:
 
 
 def _param(
-    name: str, annotation: Any, marker: Any, default: Any, path_names: set[str]
+    name: str, annotation: Any, marker: Any, default: Any, path_names: AbstractSet[str]
 ) -> ParamPlan:
     """Decide one parameter's source, the key it is read under, and its default."""
     if isinstance(marker, params.Param):

@@ -33,6 +33,7 @@ from minifast.plan import (
 )
 from minifast.requests import Request
 from minifast.responses import Response
+from minifast.security.oauth2 import SecurityScopes
 from minifast.serialization import build_response, injected_response
 from minifast.types import Send
 from minifast.validation import ErrorList, json_invalid, located_errors, missing
@@ -131,13 +132,15 @@ async def resolve_callable(
     if plan.body is not None:
         errors.extend(_resolve_body(plan.body, context.body, values))
     for name, what in plan.injected:
-        values[name] = _injected(what, context)
+        values[name] = _injected(what, plan, context)
     return values, errors
 
 
 async def _resolve_dependency(
     dependency: DependencyPlan, context: _Context
 ) -> tuple[Any, ErrorList]:
+    if dependency.scope == "lifespan":
+        return await context.request.app.lifespan_dependencies.value_of(dependency.plan), []
     key = dependency.plan.cache_key
     if dependency.use_cache and key in context.cache:
         return context.cache[key], []
@@ -152,16 +155,18 @@ async def _resolve_dependency(
 async def _call_dependency(
     dependency: DependencyPlan, values: dict[str, Any], context: _Context
 ) -> Any:
-    plan = dependency.plan
-    if plan.kind is CallKind.ASYNC_GENERATOR:
-        manager: Any = asynccontextmanager(plan.call)(**values)
-    elif plan.kind is CallKind.SYNC_GENERATOR:
-        manager = _in_threadpool(contextmanager(plan.call)(**values))
-    else:
-        return await call(plan, values)
+    if dependency.plan.kind not in (CallKind.ASYNC_GENERATOR, CallKind.SYNC_GENERATOR):
+        return await call(dependency.plan, values)
     stack = context.function_stack if dependency.scope == "function" else context.request_stack
     assert stack is not None, "plans with yield dependencies always run with exit stacks"
-    return await stack.enter_async_context(manager)
+    return await stack.enter_async_context(exit_manager(dependency.plan, values))
+
+
+def exit_manager(plan: CallablePlan, values: dict[str, Any]) -> Any:
+    """A `yield` dependency as an async context manager; a sync one steps in the thread pool."""
+    if plan.kind is CallKind.ASYNC_GENERATOR:
+        return asynccontextmanager(plan.call)(**values)
+    return _in_threadpool(contextmanager(plan.call)(**values))
 
 
 @asynccontextmanager
@@ -269,7 +274,9 @@ def _resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorL
     return []
 
 
-def _injected(what: str, context: _Context) -> Any:
+def _injected(what: str, plan: CallablePlan, context: _Context) -> Any:
+    if what == "security_scopes":
+        return SecurityScopes(plan.security_scopes)
     if what == "response":
         if context.response is None:
             context.response = injected_response()
