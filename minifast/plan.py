@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import typing
+from collections import UserDict
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from enum import Enum
@@ -391,3 +392,29 @@ def _with_body(plan: CallablePlan, embed: bool) -> CallablePlan:
 
 
 _NO_VALIDATOR: Any = None  # a placeholder until _with_body sets the real one
+
+
+class DependencyOverrides(UserDict[Callable[..., Any], Callable[..., Any]]):
+    """`app.dependency_overrides`: a mapping that forgets the plans compiled under it on change.
+
+    A route asks it for its plan: the first request after a change compiles one, the
+    following requests reuse it. Every mutation goes through __setitem__ or __delitem__.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.plans: dict[APIRoute, EndpointPlan] = {}
+        super().__init__(*args, **kwargs)
+
+    def plan_for(self, route: APIRoute) -> EndpointPlan:
+        plan = self.plans.get(route)
+        if plan is None:
+            plan = self.plans[route] = compile_endpoint(route, self)
+        return plan
+
+    def __setitem__(self, key: Callable[..., Any], value: Callable[..., Any]) -> None:
+        super().__setitem__(key, value)
+        self.plans.clear()
+
+    def __delitem__(self, key: Callable[..., Any]) -> None:
+        super().__delitem__(key)
+        self.plans.clear()

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from minifast import params
+from minifast._decorators import PathOperations, RouteOptions
 from minifast._paths import PathIndex, PathTemplate, compile_template
 from minifast.concurrency import is_async_callable, run_in_threadpool
 from minifast.datastructures import URL, URLPath
@@ -37,33 +38,6 @@ class NoMatchFound(Exception):
     def __init__(self, name: str, path_params: dict[str, Any]) -> None:
         names = ", ".join(path_params)
         super().__init__(f'No route exists for name "{name}" and params "{names}".')
-
-
-class RouteOptions(TypedDict, total=False):
-    """The options every route decorator takes, declared once and forwarded."""
-
-    response_model: Any
-    status_code: int | None
-    tags: list[str | Enum] | None
-    dependencies: Sequence[params.Depends] | None
-    summary: str | None
-    description: str | None
-    response_description: str
-    responses: dict[int | str, dict[str, Any]] | None
-    deprecated: bool | None
-    operation_id: str | None
-    response_model_include: Any
-    response_model_exclude: Any
-    response_model_by_alias: bool
-    response_model_exclude_unset: bool
-    response_model_exclude_defaults: bool
-    response_model_exclude_none: bool
-    include_in_schema: bool
-    response_class: type[Response]
-    name: str | None
-    callbacks: list[Any] | None
-    openapi_extra: dict[str, Any] | None
-    generate_unique_id_function: Callable[[APIRoute], str]
 
 
 def generate_unique_id(route: APIRoute) -> str:
@@ -136,7 +110,11 @@ class APIRoute(BaseRoute):
         self.plan: EndpointPlan = compile_endpoint(self)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await respond(self.plan, Request(scope, receive, send), send)
+        plan = self.plan
+        overrides = getattr(scope.get("app"), "dependency_overrides", None)
+        if overrides:  # PERF: with no overrides set, this check is all they cost
+            plan = overrides.plan_for(self)
+        await respond(plan, Request(scope, receive, send), send)
 
     def __repr__(self) -> str:
         methods = sorted(self.methods)
@@ -234,39 +212,6 @@ def _route_path(scope: Scope) -> str:
         if not rest or rest.startswith("/"):
             return rest
     return path
-
-
-class PathOperations:
-    """The eight verb decorators, written once for both APIRouter and MiniFast."""
-
-    def api_route(
-        self, path: str, *, methods: Sequence[str] | None = None, **options: Unpack[RouteOptions]
-    ) -> Callable[[F], F]:
-        raise NotImplementedError  # pragma: no cover - each class defines it
-
-    def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["GET"], **options)
-
-    def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["PUT"], **options)
-
-    def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["POST"], **options)
-
-    def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["DELETE"], **options)
-
-    def options(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["OPTIONS"], **options)
-
-    def head(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["HEAD"], **options)
-
-    def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["PATCH"], **options)
-
-    def trace(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["TRACE"], **options)
 
 
 class APIRouter(PathOperations):

@@ -1,0 +1,77 @@
+"""The options every route decorator takes, declared once, and the eight verb decorators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import Enum
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+
+from minifast import params
+from minifast.responses import Response
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from minifast.routing import APIRoute
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class RouteOptions(TypedDict, total=False):
+    """The options every route decorator takes, declared once and forwarded."""
+
+    response_model: Any
+    status_code: int | None
+    tags: list[str | Enum] | None
+    dependencies: Sequence[params.Depends] | None
+    summary: str | None
+    description: str | None
+    response_description: str
+    responses: dict[int | str, dict[str, Any]] | None
+    deprecated: bool | None
+    operation_id: str | None
+    response_model_include: Any
+    response_model_exclude: Any
+    response_model_by_alias: bool
+    response_model_exclude_unset: bool
+    response_model_exclude_defaults: bool
+    response_model_exclude_none: bool
+    include_in_schema: bool
+    response_class: type[Response]
+    name: str | None
+    callbacks: list[Any] | None
+    openapi_extra: dict[str, Any] | None
+    generate_unique_id_function: Callable[[APIRoute], str]
+
+
+class PathOperations:
+    """The eight verb decorators, written once for both APIRouter and MiniFast."""
+
+    def api_route(
+        self, path: str, *, methods: Sequence[str] | None = None, **options: Unpack[RouteOptions]
+    ) -> Callable[[F], F]:
+        raise NotImplementedError  # pragma: no cover - each class defines it
+
+    def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.api_route(path, methods=["GET"], **options)
+
+    def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.api_route(path, methods=["PUT"], **options)
+
+    def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.api_route(path, methods=["POST"], **options)
+
+    def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.api_route(path, methods=["DELETE"], **options)
+
+    def options(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.api_route(path, methods=["OPTIONS"], **options)
+
+    def head(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.api_route(path, methods=["HEAD"], **options)
+
+    def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.api_route(path, methods=["PATCH"], **options)
+
+    def trace(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.api_route(path, methods=["TRACE"], **options)
