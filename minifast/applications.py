@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import traceback
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from minifast import params
+from minifast._decorators import PathOperations, RouteOptions
 from minifast.concurrency import is_async_callable
 from minifast.datastructures import State, URLPath
 from minifast.exception_handlers import (
@@ -27,16 +29,11 @@ from minifast.exceptions import (
     RequestValidationError,
     WebSocketRequestValidationError,
 )
+from minifast.lifespan_dependencies import LifespanDependencies, lifespan_scoped
 from minifast.middleware import ExceptionMiddleware, Middleware, ServerErrorMiddleware, build_stack
+from minifast.plan import CallablePlan, DependencyOverrides
 from minifast.responses import Response
-from minifast.routing import (
-    APIRoute,
-    APIRouter,
-    BaseRoute,
-    PathOperations,
-    RouteOptions,
-    generate_unique_id,
-)
+from minifast.routing import APIRoute, APIRouter, BaseRoute, generate_unique_id
 from minifast.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -98,7 +95,8 @@ class MiniFast(PathOperations):
         self.root_path = root_path
         self.extra = extra
         self.state = State()
-        self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self.dependency_overrides = DependencyOverrides()
+        self.lifespan_dependencies = LifespanDependencies()
         self.router = APIRouter(
             routes=routes, redirect_slashes=redirect_slashes, dependencies=dependencies,
             default_response_class=default_response_class, responses=responses,
@@ -114,19 +112,21 @@ class MiniFast(PathOperations):
         self.user_middleware: list[Middleware] = list(middleware or [])
         self.middleware_stack: ASGIApp | None = None
         self.on_startup, self.on_shutdown = list(on_startup or []), list(on_shutdown or [])
-        self.lifespan_context: Lifespan = lifespan or _handlers_lifespan
+        self.lifespan_context = _compile_lifespan(lifespan)
 
     # -- the ASGI entry -----------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.root_path:
+            scope["root_path"] = self.root_path
+        if self.middleware_stack is None:
+            # COMPAT: built by the first call, lifespan included, so that add_middleware
+            # after start-up raises, as in FastAPI.
+            self.middleware_stack = self.build_middleware_stack()
         if scope["type"] == "lifespan":
             await self._lifespan(scope, receive, send)
             return
         scope["app"] = self
-        if self.root_path:
-            scope["root_path"] = self.root_path
-        if self.middleware_stack is None:
-            self.middleware_stack = self.build_middleware_stack()
         await self.middleware_stack(scope, receive, send)
 
     def build_middleware_stack(self) -> ASGIApp:
@@ -155,16 +155,39 @@ class MiniFast(PathOperations):
                     if "state" not in scope:
                         raise RuntimeError("the ASGI server does not support lifespan state")
                     scope["state"].update(state)
-                await send({"type": "lifespan.startup.complete"})
-                started = True
-                await receive()  # ASGI: "lifespan.shutdown"
+                await self.lifespan_dependencies.start(self._lifespan_scoped_plans())
+                try:
+                    await send({"type": "lifespan.startup.complete"})
+                    started = True
+                    await receive()  # ASGI: "lifespan.shutdown"
+                finally:
+                    await self.lifespan_dependencies.close()
         except BaseException:
             failed = "lifespan.shutdown.failed" if started else "lifespan.startup.failed"
             await send({"type": failed, "message": traceback.format_exc()})
             raise
         await send({"type": "lifespan.shutdown.complete"})
 
+    def _lifespan_scoped_plans(self) -> Iterator[CallablePlan]:
+        """Every lifespan-scoped dependency the routes use, under the current overrides."""
+        for route in self.routes:
+            if isinstance(route, APIRoute):
+                overrides = self.dependency_overrides
+                plan = overrides.plan_for(route) if overrides else route.plan
+                yield from lifespan_scoped(plan.endpoint)
+
     # -- registration -------------------------------------------------------------------
+
+    @property
+    def dependency_overrides(self) -> DependencyOverrides:
+        """Dependencies to call instead of others, e.g. a test database for the real one."""
+        return self._dependency_overrides
+
+    @dependency_overrides.setter
+    def dependency_overrides(
+        self, overrides: Mapping[Callable[..., Any], Callable[..., Any]]
+    ) -> None:
+        self._dependency_overrides = DependencyOverrides(overrides)
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -240,6 +263,33 @@ class MiniFast(PathOperations):
     def add_event_handler(self, event: str, func: Callable[[], Any]) -> None:
         handlers = {"startup": self.on_startup, "shutdown": self.on_shutdown}
         handlers[event].append(func)
+
+
+def _compile_lifespan(lifespan: Lifespan | None) -> Lifespan:
+    """The `lifespan=` argument as a factory of async context managers.
+
+    COMPAT: FastAPI also takes a bare async or sync generator function, and wraps it.
+    """
+    if lifespan is None:
+        return _handlers_lifespan
+    if inspect.isasyncgenfunction(lifespan):
+        return contextlib.asynccontextmanager(lifespan)
+    if inspect.isgeneratorfunction(lifespan):
+        return _lift_sync_lifespan(contextlib.contextmanager(lifespan))
+    return lifespan
+
+
+def _lift_sync_lifespan(
+    factory: Callable[[Any], contextlib.AbstractContextManager[Any]],
+) -> Lifespan:
+    """A sync context manager factory as an async one, run on the event loop as FastAPI does."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[Any]:
+        with factory(app) as state:
+            yield state
+
+    return lifespan
 
 
 @contextlib.asynccontextmanager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import http
+import http.client
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,7 +17,8 @@ class HTTPException(Exception):
         headers: Mapping[str, str] | None = None,
     ) -> None:
         if detail is None:
-            detail = http.HTTPStatus(status_code).phrase
+            # COMPAT: a status with no registered phrase (499, 599) gets "", not an error.
+            detail = http.client.responses.get(status_code, "")
         self.status_code = status_code
         self.detail = detail
         self.headers = headers
@@ -59,7 +60,8 @@ class ValidationException(Exception):
         return self._errors
 
     def __str__(self) -> str:
-        lines = [f"{len(self._errors)} validation error(s):"]
+        count = len(self._errors)
+        lines = [f"{count} validation error{'' if count == 1 else 's'}:"]
         lines.extend(f"  {error}" for error in self._errors)
         return "\n".join(lines)
 

@@ -37,7 +37,9 @@ def build(name: str) -> Any:  # noqa: C901 - the lesson's app, one route per mec
         current_user: Annotated[dict[str, Any], Depends(get_current_user)],
     ) -> dict[str, Any]:
         if current_user.get("role") != "admin":
-            raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Admin access required")
+            raise HTTPException(
+                status_code=status.HTTP_403_FORBIDDEN, detail="Admin access required"
+            )
         return current_user
 
     @app.get("/items")

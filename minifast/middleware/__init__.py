@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from minifast.concurrency import is_async_callable, run_in_threadpool
-from minifast.exceptions import HTTPException
+from minifast.exceptions import HTTPException, WebSocketException
 from minifast.requests import Request
 from minifast.responses import HTMLResponse, PlainTextResponse, Response
 from minifast.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,8 +37,9 @@ class Middleware:
         return iter((self.cls, self.args, self.kwargs))
 
     def __repr__(self) -> str:
-        options = [*map(repr, self.args), *(f"{k}={v!r}" for k, v in self.kwargs.items())]
-        return f"Middleware({getattr(self.cls, '__name__', self.cls)}, {', '.join(options)})"
+        name = getattr(self.cls, "__name__", str(self.cls))
+        parts = [name, *map(repr, self.args), *(f"{k}={v!r}" for k, v in self.kwargs.items())]
+        return f"Middleware({', '.join(parts)})"
 
 
 def build_stack(app: ASGIApp, middleware: list[Middleware]) -> ASGIApp:
@@ -105,6 +106,12 @@ def debug_response(request: Request, exc: Exception) -> Response:
     return PlainTextResponse("".join(lines), status_code=500)
 
 
+async def _close_websocket(websocket: Any, exc: Exception) -> None:
+    """Close the websocket with the WebSocketException's code and reason."""
+    assert isinstance(exc, WebSocketException)
+    await websocket.close(code=exc.code, reason=exc.reason)
+
+
 class ExceptionMiddleware:
     """Innermost: exceptions with a registered handler become that handler's response."""
 
@@ -112,7 +119,9 @@ class ExceptionMiddleware:
         self.app = app
         self.debug = debug
         self.status_handlers = {key: h for key, h in handlers.items() if isinstance(key, int)}
-        self.class_handlers = {key: h for key, h in handlers.items() if isinstance(key, type)}
+        # COMPAT: as Starlette's, this layer closes a socket on WebSocketException by default.
+        self.class_handlers: dict[Any, Handler] = {WebSocketException: _close_websocket}
+        self.class_handlers.update((key, h) for key, h in handlers.items() if isinstance(key, type))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
