@@ -30,7 +30,13 @@ from minifast.exceptions import (
     WebSocketRequestValidationError,
 )
 from minifast.lifespan_dependencies import LifespanDependencies, lifespan_scoped
-from minifast.middleware import ExceptionMiddleware, Middleware, ServerErrorMiddleware, build_stack
+from minifast.middleware import (
+    BaseHTTPMiddleware,
+    ExceptionMiddleware,
+    Middleware,
+    ServerErrorMiddleware,
+    build_stack,
+)
 from minifast.plan import CallablePlan, DependencyOverrides
 from minifast.responses import Response
 from minifast.routing import APIRoute, APIRouter, BaseRoute, generate_unique_id
@@ -259,6 +265,17 @@ class MiniFast(PathOperations):
         if self.middleware_stack is not None:
             raise RuntimeError("cannot add middleware after the application has started")
         self.user_middleware.insert(0, Middleware(cls, *args, **kwargs))
+
+    def middleware(self, middleware_type: str) -> Callable[[F], F]:
+        """`@app.middleware("http")`: `async def f(request, call_next) -> Response`."""
+        if middleware_type != "http":
+            raise ValueError('only "http" middleware functions are supported')
+
+        def decorator(dispatch: F) -> F:
+            self.add_middleware(BaseHTTPMiddleware, dispatch=dispatch)
+            return dispatch
+
+        return decorator
 
     def add_event_handler(self, event: str, func: Callable[[], Any]) -> None:
         handlers = {"startup": self.on_startup, "shutdown": self.on_shutdown}

@@ -5,20 +5,24 @@
 # own) into responses, so user middleware sees them as ordinary answers. The outer layer
 # catches everything else: it answers 500 "Internal Server Error" if nothing was sent yet and
 # re-raises, so the server logs the traceback and it never reaches the client.
-"""The middleware stack and its two built-in layers."""
+"""The middleware stack, its two built-in layers, and the `@app.middleware("http")` adapter."""
 
 from __future__ import annotations
 
 import html
 import logging
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
+
+import anyio
+import anyio.abc
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from minifast.concurrency import is_async_callable, run_in_threadpool
 from minifast.exceptions import HTTPException, WebSocketException
 from minifast.requests import Request
-from minifast.responses import HTMLResponse, PlainTextResponse, Response
+from minifast.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
 from minifast.types import ASGIApp, Message, Receive, Scope, Send
 
 Handler = Callable[..., Any]  # (request, exc) -> Response, sync or async
@@ -158,3 +162,118 @@ class ExceptionMiddleware:
         response = await _call_handler(handler, Request(scope, receive, send), exc)
         if response is not None:
             await response(scope, receive, send)
+
+
+Dispatch = Callable[[Request, Callable[[Request], Any]], Any]  # (request, call_next) -> Response
+
+
+class BaseHTTPMiddleware:
+    """`@app.middleware("http")`: a function that gets the request and `call_next`.
+
+    `call_next` runs the rest of the stack in a task and returns as soon as the response has
+    started: its body streams through as the function's returned response is sent, never
+    buffered. An exception inside reaches `call_next`'s caller unwrapped.
+    """
+
+    def __init__(self, app: ASGIApp, dispatch: Dispatch) -> None:
+        self.app = app
+        self.dispatch = dispatch
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive, send)
+        failure: Exception | None = None
+        async with anyio.create_task_group() as group:
+            downstream = _Downstream(self.app, scope, group)
+            try:
+                response = await self.dispatch(request, downstream)
+                await response(scope, receive, send)
+            except Exception as error:
+                # Raised here, anyio would wrap it in an ExceptionGroup: raise it after.
+                failure = error
+                group.cancel_scope.cancel()
+            finally:
+                downstream.close()  # an answer the function replaced must not wait to be read
+        if failure is not None:
+            raise failure
+
+
+class _Downstream:
+    """The `call_next` of one request: the inner app, run in a task, seen as a response."""
+
+    def __init__(self, app: ASGIApp, scope: Scope, group: anyio.abc.TaskGroup) -> None:
+        self.app, self.scope, self.group = app, scope, group
+        self.error: Exception | None = None
+        self.messages: MemoryObjectReceiveStream[Message] | None = None
+
+    async def __call__(self, request: Request) -> Response:
+        sender, self.messages = anyio.create_memory_object_stream[Message]()
+        self.group.start_soon(self._run, sender, _replaying(request))
+        try:
+            start = await self.messages.receive()
+        except anyio.EndOfStream:
+            if self.error is not None:
+                raise self.error from None
+            raise RuntimeError("the application returned without a response") from None
+        response = _PassedThrough(self._body(), status_code=start["status"])
+        response.raw_headers = list(start["headers"])
+        return response
+
+    async def _run(self, sender: MemoryObjectSendStream[Message], receive: Receive) -> None:
+        async with sender:
+            try:
+                await self.app(self.scope, receive, sender.send)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                pass  # the middleware answered with another response and stopped reading
+            except Exception as error:
+                self.error = error
+
+    async def _body(self) -> AsyncIterator[bytes]:
+        assert self.messages is not None
+        async for message in self.messages:
+            if message["type"] == "http.response.body":
+                if message.get("body"):
+                    yield message["body"]
+                if not message.get("more_body", False):
+                    return
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        if self.messages is not None:
+            self.messages.close()
+
+
+class _PassedThrough(StreamingResponse):
+    """The inner response as the middleware sees it; read in full even for HEAD."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": self.raw_headers})  # fmt: skip
+        head = scope.get("method") == "HEAD"
+        async for chunk in self.body_iterator:
+            if not head:
+                body = chunk if isinstance(chunk, bytes) else str(chunk).encode(self.charset)
+                await send({"type": "http.response.body", "body": body, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        if self.background is not None:
+            await self.background()
+
+
+def _replaying(request: Request) -> Receive:
+    """The inner app's `receive`: the body again if the middleware already read it."""
+    cached = request._body  # the Request caches the body it read; replay, don't re-read
+    if cached is None:
+        return request.receive
+    replayed = False
+
+    async def receive() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": cached, "more_body": False}
+        return await request.receive()
+
+    return receive
