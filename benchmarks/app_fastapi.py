@@ -1,0 +1,110 @@
+"""The benchmark app, written once per framework: the two files differ only in imports."""
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query
+from fastapi.responses import StreamingResponse
+
+app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+CLEANUPS = [0]  # how many "DB sessions" were closed: checked by the harness
+
+
+class Dimensions(BaseModel):
+    width: float
+    height: float
+    depth: float
+
+
+class Item(BaseModel):
+    name: str
+    price: float
+    tags: list[str]
+    dimensions: Dimensions
+
+
+class UserInDB(BaseModel):
+    id: int
+    username: str
+    email: str
+    password_hash: str
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+    email: str
+
+
+# (a) the smallest answer
+@app.get("/hello")
+async def hello() -> dict[str, str]:
+    return {"message": "hello"}
+
+
+# (b) a path parameter and two validated query parameters
+@app.get("/items/{item_id}")
+async def read_item(
+    item_id: Annotated[int, Path(ge=1)],
+    q: Annotated[str | None, Query(max_length=50)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> dict[str, Any]:
+    return {"item_id": item_id, "q": q, "limit": limit}
+
+
+# (c) and (e) a body model returned as the response model
+@app.post("/items", status_code=201)
+async def create_item(item: Item) -> Item:
+    return item
+
+
+# (d) a three-level dependency chain
+async def get_token(authorization: Annotated[str, Header()]) -> str:
+    if not authorization.startswith("Bearer "):
+        raise HTTPException(401, "Not authenticated")
+    return authorization.removeprefix("Bearer ")
+
+
+async def get_session() -> Any:
+    session = {"open": True}
+    try:
+        yield session
+    finally:
+        CLEANUPS[0] += 1
+
+
+async def get_current_user(
+    token: Annotated[str, Depends(get_token)], session: Annotated[Any, Depends(get_session)]
+) -> UserInDB:
+    return UserInDB(id=1, username=token, email=f"{token}@example.com", password_hash="x")
+
+
+class Pagination:
+    def __init__(self, skip: int = 0, limit: int = 10) -> None:
+        self.skip = skip
+        self.limit = limit
+
+
+@app.get("/users/me", response_model=UserPublic)
+async def read_me(
+    user: Annotated[UserInDB, Depends(get_current_user)],
+    page: Annotated[Pagination, Depends()],
+) -> UserInDB:
+    return user
+
+
+# (h) a stream of 1,000 chunks
+@app.get("/stream")
+async def stream() -> StreamingResponse:
+    async def chunks() -> Any:
+        for _ in range(1000):
+            yield b"x" * 16
+
+    return StreamingResponse(chunks(), media_type="application/octet-stream")
+
+
+# (i) a blocking endpoint, run in the thread pool
+@app.get("/blocking")
+def blocking() -> dict[str, bool]:
+    return {"blocking": True}
