@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import pytest
 
-from tests.support import compare, framework
+from tests.support import compare, framework, request
 
 
 @functools.cache
@@ -121,3 +121,100 @@ def test_same_answer_as_fastapi(
     method: str, path: str, query: bytes, headers: list[tuple[bytes, bytes]]
 ) -> None:
     compare(build, method, path, query=query, headers=headers)
+
+
+def yield_app(name: str, log: list[str]) -> Any:  # noqa: C901 - one app, every yield case
+    """Generators at every depth, logging when each part of them runs."""
+    fw = framework(name)
+    app = fw.FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    async def outer() -> Any:
+        log.append("outer enter")
+        try:
+            yield "o"
+        except Exception as error:
+            log.append(f"outer saw {type(error).__name__}")
+            raise
+        finally:
+            log.append("outer exit")
+
+    def inner(value: Annotated[str, fw.Depends(outer)]) -> Any:
+        log.append("inner enter")
+        try:
+            yield value + "i"
+        except Exception as error:
+            log.append(f"inner saw {type(error).__name__}")
+            raise
+        finally:
+            log.append("inner exit")
+
+    async def per_function() -> Any:
+        log.append("function enter")
+        yield "f"
+        log.append("function exit")
+
+    async def breaks_on_exit() -> Any:
+        yield 1
+        raise ValueError("in exit code")
+
+    class Counter:
+        """A callable instance as a dependency."""
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        async def __call__(self, tasks: fw.BackgroundTasks) -> int:
+            self.calls += 1
+            tasks.add_task(log.append, "dependency's task")
+            return self.calls
+
+    counter = Counter()
+
+    @app.get("/ok")
+    def ok(
+        value: Annotated[str, fw.Depends(inner)],
+        function: Annotated[str, fw.Depends(per_function, scope="function")],
+        count: Annotated[int, fw.Depends(counter)],
+        tasks: fw.BackgroundTasks,
+    ) -> dict[str, Any]:
+        tasks.add_task(log.append, "endpoint's task")
+        log.append("endpoint")
+        return {"value": value + function, "count": count}
+
+    @app.get("/http-error")
+    def http_error(value: Annotated[str, fw.Depends(inner)]) -> None:
+        log.append("endpoint")
+        raise fw.HTTPException(418)
+
+    @app.get("/exit-error")
+    async def exit_error(value: Annotated[int, fw.Depends(breaks_on_exit)]) -> int:
+        return value
+
+    return app
+
+
+@pytest.mark.parametrize("path", ["/ok", "/http-error", "/exit-error"])
+def test_yield_dependencies_run_in_the_same_order_as_fastapi(path: str) -> None:
+    logs: dict[str, list[str]] = {}
+    answers: dict[str, Any] = {}
+    for name in ("fastapi", "minifast"):
+        log = logs[name] = []
+        app = yield_app(name, log)
+
+        async def server(
+            scope: Any, receive: Any, send: Any, log: list[str] = log, app: Any = app
+        ) -> None:
+            async def logged(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    log.append(f"sent {message['status']}")
+                await send(message)
+
+            await app(scope, receive, logged)
+
+        try:
+            answer = request(server, "GET", path)
+            answers[name] = (answer.status, answer.body)
+        except ValueError as error:  # exit code failing after the response: re-raised
+            answers[name] = str(error)
+    assert answers["minifast"] == answers["fastapi"]
+    assert logs["minifast"] == logs["fastapi"]

@@ -95,7 +95,7 @@ def test_a_marker_in_both_annotated_and_default_is_refused() -> None:
 def test_depends_without_a_callable_on_an_unannotated_parameter_is_refused() -> None:
     app = FastAPI()
 
-    def endpoint(value=Depends()) -> None:  # type: ignore[no-untyped-def]  # noqa: B008
+    def endpoint(value=Depends()) -> None:  # type: ignore[no-untyped-def]
         return None
 
     with pytest.raises(FastAPIError, match="needs a callable"):
