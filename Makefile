@@ -36,6 +36,7 @@ test: check
 		--cov-fail-under=$(COVERAGE_GATE) $(PYTEST_ARGS)
 
 bench: install
+	$(BIN)/python -m benchmarks.inprocess
 	$(BIN)/python -m benchmarks.routing
 
 clean:
