@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-COVERAGE_GATE := 95
+COVERAGE_GATE := 98
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
