@@ -39,7 +39,13 @@ from minifast.middleware import (
 )
 from minifast.plan import CallablePlan, DependencyOverrides
 from minifast.responses import Response
-from minifast.routing import APIRoute, APIRouter, BaseRoute, generate_unique_id
+from minifast.routing import (
+    APIRoute,
+    APIRouter,
+    APIWebSocketRoute,
+    BaseRoute,
+    generate_unique_id,
+)
 from minifast.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -177,7 +183,7 @@ class MiniFast(PathOperations):
     def _lifespan_scoped_plans(self) -> Iterator[CallablePlan]:
         """Every lifespan-scoped dependency the routes use, under the current overrides."""
         for route in self.routes:
-            if isinstance(route, APIRoute):
+            if isinstance(route, (APIRoute, APIWebSocketRoute)):
                 overrides = self.dependency_overrides
                 plan = overrides.plan_for(route) if overrides else route.plan
                 yield from lifespan_scoped(plan.endpoint)
@@ -241,6 +247,30 @@ class MiniFast(PathOperations):
             default_response_class=default_response_class, responses=responses,
             deprecated=deprecated, include_in_schema=include_in_schema,
         )  # fmt: skip
+
+    def add_api_websocket_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        name: str | None = None,
+        *,
+        dependencies: Sequence[params.Depends] | None = None,
+    ) -> None:
+        self.router.add_api_websocket_route(path, endpoint, name, dependencies=dependencies)
+
+    def websocket(
+        self,
+        path: str,
+        name: str | None = None,
+        *,
+        dependencies: Sequence[params.Depends] | None = None,
+    ) -> Callable[[F], F]:
+        return self.router.websocket(path, name, dependencies=dependencies)
+
+    def add_websocket_route(
+        self, path: str, route: Callable[..., Any], name: str | None = None
+    ) -> None:
+        self.router.add_websocket_route(path, route, name)
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         self.router.mount(path, app, name)

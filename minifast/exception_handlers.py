@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from minifast import status
@@ -43,8 +44,11 @@ async def request_validation_exception_handler(request: Request, exc: Exception)
 
 
 async def websocket_request_validation_exception_handler(websocket: Any, exc: Exception) -> None:
-    """A websocket with invalid parameters is closed with 1008 and the errors as reason."""
+    """A websocket with invalid parameters is closed with 1008 and the errors as reason.
+
+    FastAPI puts the error list itself in the reason; ASGI requires a string, so minifast
+    sends the list as JSON text, which a client can parse back.
+    """
     assert isinstance(exc, WebSocketRequestValidationError)
-    await websocket.close(
-        code=status.WS_1008_POLICY_VIOLATION, reason=str(jsonable_encoder(exc.errors()))
-    )
+    reason = json.dumps(jsonable_encoder(exc.errors()), separators=(",", ":"))
+    await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=reason)

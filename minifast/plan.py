@@ -33,7 +33,7 @@ from minifast.serialization import ResponsePlan, compile_response
 from minifast.websockets import WebSocket
 
 if TYPE_CHECKING:
-    from minifast.routing import APIRoute
+    from minifast.routes import APIRoute, APIWebSocketRoute
 
 
 class Source(Enum):
@@ -142,7 +142,7 @@ class EndpointPlan:
     """Everything a request to one route needs, decided at registration."""
 
     endpoint: CallablePlan
-    response: ResponsePlan
+    response: ResponsePlan | None  # None for a websocket endpoint
     reads_body: bool  # whether any callable in the tree has body parameters
     body_params: tuple[ParamPlan, ...]  # all of them, for OpenAPI and error bodies
     has_cleanup: bool  # whether any dependency is a `yield` generator
@@ -159,7 +159,8 @@ class _Compiling:
 
 
 def compile_endpoint(
-    route: APIRoute, overrides: Mapping[Callable[..., Any], Callable[..., Any]] | None = None
+    route: APIRoute | APIWebSocketRoute,
+    overrides: Mapping[Callable[..., Any], Callable[..., Any]] | None = None,
 ) -> EndpointPlan:
     """Read the endpoint (and its dependencies) once; fail now, at import, if it is wrong.
 
@@ -171,6 +172,10 @@ def compile_endpoint(
     body_params = tuple(_body_params(plan))
     embed = len(body_params) > 1 or any(_embeds(param) for param in body_params)
     plan = _with_body(plan, embed)
+    if route.websocket:
+        if body_params:
+            raise FastAPIError(f"websocket endpoint {route.path} cannot read a request body")
+        return EndpointPlan(plan, None, False, (), _has_generators(plan))
     response = compile_response(route, plan.call)
     return EndpointPlan(plan, response, bool(body_params), body_params, _has_generators(plan))
 
@@ -402,10 +407,10 @@ class DependencyOverrides(UserDict[Callable[..., Any], Callable[..., Any]]):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.plans: dict[APIRoute, EndpointPlan] = {}
+        self.plans: dict[APIRoute | APIWebSocketRoute, EndpointPlan] = {}
         super().__init__(*args, **kwargs)
 
-    def plan_for(self, route: APIRoute) -> EndpointPlan:
+    def plan_for(self, route: APIRoute | APIWebSocketRoute) -> EndpointPlan:
         plan = self.plans.get(route)
         if plan is None:
             plan = self.plans[route] = compile_endpoint(route, self)

@@ -21,7 +21,11 @@ from pydantic_core import PydanticUndefined
 
 from minifast.background import BackgroundTasks
 from minifast.concurrency import run_in_threadpool
-from minifast.exceptions import FastAPIError, RequestValidationError
+from minifast.exceptions import (
+    FastAPIError,
+    RequestValidationError,
+    WebSocketRequestValidationError,
+)
 from minifast.plan import (
     BodyPlan,
     CallablePlan,
@@ -31,19 +35,20 @@ from minifast.plan import (
     Source,
     SourcePlan,
 )
-from minifast.requests import Request
+from minifast.requests import HTTPConnection, Request
 from minifast.responses import Response
 from minifast.security.oauth2 import SecurityScopes
 from minifast.serialization import build_response, injected_response
 from minifast.types import Send
 from minifast.validation import ErrorList, json_invalid, located_errors, missing
+from minifast.websockets import WebSocket
 
 
 @dataclass(slots=True)
 class _Context:
     """What one request's resolution shares across the callables of its plan."""
 
-    request: Request
+    request: Request | WebSocket  # the connection: a websocket for websocket routes
     body: Any
     function_stack: AsyncExitStack | None
     request_stack: AsyncExitStack | None
@@ -71,7 +76,18 @@ async def respond(plan: EndpointPlan, request: Request, send: Send) -> None:
         raise FastAPIError("response not sent: a `yield` dependency swallowed an exception")
 
 
+async def respond_websocket(plan: EndpointPlan, websocket: WebSocket) -> None:
+    """Resolve and call a websocket endpoint; its `yield` dependencies exit when it returns."""
+    async with AsyncExitStack() as request_stack, AsyncExitStack() as function_stack:
+        context = _Context(websocket, PydanticUndefined, function_stack, request_stack)
+        values, errors = await resolve_callable(plan.endpoint, context)
+        if errors:
+            raise WebSocketRequestValidationError(errors)
+        await call(plan.endpoint, values)
+
+
 async def produce(plan: EndpointPlan, context: _Context) -> Response:
+    assert isinstance(context.request, Request) and plan.response is not None
     if plan.reads_body:
         context.body = await read_body(context.request)
     values, errors = await resolve_callable(plan.endpoint, context)
@@ -188,7 +204,7 @@ async def call(plan: CallablePlan, values: dict[str, Any]) -> Any:
     return await run_in_threadpool(plan.call, **values)
 
 
-def _read_source(source: Source, params: Any, request: Request) -> Any:
+def _read_source(source: Source, params: Any, request: HTTPConnection) -> Any:
     """The raw values of one source, keyed as the plan's validator reads them."""
     if source is Source.PATH:
         return request.scope.get("path_params", {})
@@ -203,7 +219,7 @@ def _read_source(source: Source, params: Any, request: Request) -> Any:
     return data
 
 
-def _container_of(source: Source, request: Request) -> Any:
+def _container_of(source: Source, request: HTTPConnection) -> Any:
     if source is Source.QUERY:
         return request.query_params
     if source is Source.HEADER:
@@ -220,7 +236,9 @@ def _lookup(container: Any, key: str, is_sequence: bool) -> Any:
     return container.getlist(key) if hasattr(container, "getlist") else [container[key]]
 
 
-def _resolve_group(source: SourcePlan, request: Request, values: dict[str, Any]) -> ErrorList:
+def _resolve_group(
+    source: SourcePlan, request: HTTPConnection, values: dict[str, Any]
+) -> ErrorList:
     """A model of parameters: its fields read from the source, extra keys passed on too.
 
     COMPAT: keys the model does not declare reach it, so `extra="forbid"` can refuse them;

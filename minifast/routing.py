@@ -3,215 +3,39 @@
 # templates match, the one registered first wins, as in FastAPI; a path that matches only with
 # another method answers 405 with that route's `Allow`. A path that matches nothing answers 404,
 # unless the same path with the trailing slash added or removed would match: then a 307 to it.
-# The matched route's path parameters go into scope["path_params"], then the route takes over:
-# an APIRoute runs its compiled endpoint plan, a Mount hands the request to another ASGI app.
-"""Routes, routers and URL building."""
+# The matched route's path parameters go into scope["path_params"], then the route takes over
+# (see routes.py).
+"""Routers: registration, include_router, and dispatch to the matching route."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from minifast import params
 from minifast._decorators import PathOperations, RouteOptions
-from minifast._paths import PathIndex, PathTemplate, compile_template
-from minifast.concurrency import is_async_callable, run_in_threadpool
+from minifast._paths import PathIndex
 from minifast.datastructures import URL, URLPath
 from minifast.exceptions import FastAPIError, HTTPException
-from minifast.plan import EndpointPlan, compile_endpoint
-from minifast.requests import Request
-from minifast.resolve import respond
-from minifast.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from minifast.responses import PlainTextResponse, RedirectResponse, Response
+from minifast.routes import (
+    APIRoute,
+    APIWebSocketRoute,
+    BaseRoute,
+    Mount,
+    NoMatchFound,
+    Route,
+    WebSocketRoute,
+    generate_unique_id,
+)
+from minifast.routes import route_path as _route_path
 from minifast.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class NoMatchFound(Exception):
-    """`url_path_for` found no route with that name and those parameters."""
-
-    def __init__(self, name: str, path_params: dict[str, Any]) -> None:
-        names = ", ".join(path_params)
-        super().__init__(f'No route exists for name "{name}" and params "{names}".')
-
-
-def generate_unique_id(route: APIRoute) -> str:
-    """FastAPI's default operationId: name, path and first method, non-word characters as `_`."""
-    operation_id = re.sub(r"\W", "_", f"{route.name}{route.path_format}")
-    return f"{operation_id}_{next(iter(route.methods)).lower()}"
-
-
-class BaseRoute:
-    """What the router needs from a route: a template, the methods it takes, a handler."""
-
-    path: str
-    name: str | None
-    template: PathTemplate
-    methods: set[str] | None = None  # None: every method (mounts, websockets)
-    scope_types: frozenset[str] = frozenset({"http"})
-    include_in_schema = True
-
-    @property
-    def path_format(self) -> str:
-        return self.template.format
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raise NotImplementedError  # pragma: no cover - every route kind defines it
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        if name != self.name or set(path_params) != self.template.param_names:
-            raise NoMatchFound(name, path_params)
-        return URLPath(self.template.url_path(path_params), "http")
-
-
-class APIRoute(BaseRoute):
-    """A path operation: an endpoint whose parameters and answer come from its signature."""
-
-    def __init__(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        *,
-        methods: Sequence[str] | None = None,
-        default_response_class: type[Response] | None = None,
-        **options: Unpack[RouteOptions],
-    ) -> None:
-        self.path = path
-        self.endpoint = endpoint
-        self.default_response_class = default_response_class
-        self.template = compile_template(path)
-        self.methods: set[str] = {method.upper() for method in methods or ["GET"]}
-        self.name = options.get("name") or getattr(endpoint, "__name__", type(endpoint).__name__)
-        self.options = options
-        self.tags: list[str | Enum] = list(options.get("tags") or [])
-        self.dependencies = list(options.get("dependencies") or [])
-        self.responses = dict(options.get("responses") or {})
-        self.summary = options.get("summary")
-        self.description = options.get("description")
-        self.response_description = options.get("response_description", "Successful Response")
-        self.deprecated = options.get("deprecated")
-        self.operation_id = options.get("operation_id")
-        self.include_in_schema = options.get("include_in_schema", True)
-        self.response_class = (
-            options.get("response_class") or default_response_class or JSONResponse
-        )
-        self.status_code = options.get("status_code")
-        self.callbacks = options.get("callbacks")
-        self.openapi_extra = options.get("openapi_extra")
-        self.generate_unique_id_function = options.get(
-            "generate_unique_id_function", generate_unique_id
-        )
-        self.unique_id = self.operation_id or self.generate_unique_id_function(self)
-        self.plan: EndpointPlan = compile_endpoint(self)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        plan = self.plan
-        overrides = getattr(scope.get("app"), "dependency_overrides", None)
-        if overrides:  # PERF: with no overrides set, this check is all they cost
-            plan = overrides.plan_for(self)
-        await respond(plan, Request(scope, receive, send), send)
-
-    def __repr__(self) -> str:
-        methods = sorted(self.methods)
-        return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={methods!r})"
-
-
-class Route(BaseRoute):
-    """A plain route: `endpoint(request)` returns a Response; nothing is validated.
-
-    minifast serves /openapi.json and /docs with these. COMPAT: a plain route with GET also
-    answers HEAD, while an APIRoute answers HEAD only when it declares it.
-    """
-
-    def __init__(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        *,
-        methods: Sequence[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None:
-        if not path.startswith("/"):
-            raise ValueError("a route path must start with '/'")
-        self.path = path
-        self.endpoint = endpoint
-        self.template = compile_template(path)
-        self.methods = {method.upper() for method in methods or ["GET"]}
-        if "GET" in self.methods:
-            self.methods.add("HEAD")
-        self.name = name or getattr(endpoint, "__name__", None)
-        self.include_in_schema = include_in_schema
-        self._is_async = is_async_callable(endpoint)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive, send)
-        if self._is_async:
-            response = await self.endpoint(request)
-        else:
-            response = await run_in_threadpool(self.endpoint, request)
-        await response(scope, receive, send)
-
-
-class Mount(BaseRoute):
-    """Any ASGI app under a path prefix; it sees the prefix moved into `root_path`."""
-
-    scope_types = frozenset({"http", "websocket"})
-
-    def __init__(self, path: str, app: ASGIApp, name: str | None = None) -> None:
-        if path and not path.startswith("/"):
-            raise ValueError("a mount path must start with '/'")
-        self.path = path.rstrip("/")
-        self.app = app
-        self.name = name
-        self.template = compile_template(self.path)
-
-    @property
-    def routes(self) -> list[BaseRoute]:
-        return list(getattr(self.app, "routes", []))
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # The index matched "<prefix>/{path:path}"; what the prefix consumed joins root_path.
-        remaining = "/" + scope["path_params"].pop("path")
-        route_path = _route_path(scope)
-        consumed = route_path[: len(route_path) - len(remaining)]
-        scope["app_root_path"] = scope.get("app_root_path", scope.get("root_path", ""))
-        scope["root_path"] = scope.get("root_path", "") + consumed
-        await self.app(scope, receive, send)
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        if not self.template.param_names <= path_params.keys():
-            raise NoMatchFound(name, path_params)
-        prefix_params = {key: path_params.pop(key) for key in self.template.param_names}
-        prefix = self.template.url_path(prefix_params)
-        if name == self.name and set(path_params) == {"path"}:
-            return URLPath(prefix + "/" + str(path_params["path"]).lstrip("/"), "http")
-        child_name = name.removeprefix(f"{self.name}:") if self.name else name
-        if self.name is not None and child_name == name:
-            raise NoMatchFound(name, path_params)
-        for route in self.routes:
-            try:
-                child = route.url_path_for(child_name, **path_params)
-            except NoMatchFound:
-                continue
-            return URLPath(prefix + str(child), child.protocol)
-        raise NoMatchFound(name, path_params)
-
-
-def _route_path(scope: Scope) -> str:
-    """The path below the application's root: `path` with `root_path` taken off."""
-    path: str = scope["path"]
-    root_path: str = scope.get("root_path", "")
-    if root_path and path.startswith(root_path):
-        rest = path[len(root_path) :]
-        if not rest or rest.startswith("/"):
-            return rest
-    return path
 
 
 class APIRouter(PathOperations):
@@ -312,6 +136,38 @@ class APIRouter(PathOperations):
         )
         self.add_route_object(route)
 
+    def add_api_websocket_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        name: str | None = None,
+        *,
+        dependencies: Sequence[params.Depends] | None = None,
+    ) -> None:
+        """Add a websocket endpoint, under this router's prefix and dependencies."""
+        merged = [*self.dependencies, *(dependencies or [])]
+        route = APIWebSocketRoute(self.prefix + path, endpoint, name=name, dependencies=merged)
+        self.add_route_object(route)
+
+    def websocket(
+        self,
+        path: str,
+        name: str | None = None,
+        *,
+        dependencies: Sequence[params.Depends] | None = None,
+    ) -> Callable[[F], F]:
+        def decorator(endpoint: F) -> F:
+            self.add_api_websocket_route(path, endpoint, name, dependencies=dependencies)
+            return endpoint
+
+        return decorator
+
+    def add_websocket_route(
+        self, path: str, endpoint: Callable[..., Any], name: str | None = None
+    ) -> None:
+        """Add a plain websocket route. COMPAT: as add_route, without this router's prefix."""
+        self.add_route_object(WebSocketRoute(path, endpoint, name=name))
+
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         """Mount an ASGI app. COMPAT: as in FastAPI, this router's prefix is not applied."""
         self.add_route_object(Mount(path, app, name=name))
@@ -345,6 +201,11 @@ class APIRouter(PathOperations):
                 chosen = chosen or self.default_response_class
                 methods = sorted(route.methods)
                 self._add_api_route(prefix + route.path, route.endpoint, methods, options, chosen)
+            elif isinstance(route, APIWebSocketRoute):
+                merged = [*(dependencies or []), *route.dependencies]
+                self.add_api_websocket_route(
+                    prefix + route.path, route.endpoint, route.name, dependencies=merged
+                )
             else:
                 self.add_route_object(_with_prefix(route, self.prefix + prefix))
 
@@ -421,6 +282,8 @@ def _with_prefix(route: BaseRoute, prefix: str) -> BaseRoute:
             prefix + route.path, route.endpoint, methods=sorted(route.methods or ()),
             name=route.name, include_in_schema=route.include_in_schema,
         )  # fmt: skip
+    if isinstance(route, WebSocketRoute):
+        return WebSocketRoute(prefix + route.path, route.endpoint, name=route.name)
     raise TypeError(f"cannot include a route of type {type(route).__name__}")
 
 
@@ -442,3 +305,16 @@ async def _redirect_to_twin(scope: Scope, receive: Receive, send: Send) -> None:
     twin = path.rstrip("/") if path.endswith("/") else path + "/"
     url = URL(scope={**scope, "path": twin})
     await RedirectResponse(url=str(url))(scope, receive, send)
+
+
+__all__ = [
+    "APIRoute",
+    "APIRouter",
+    "APIWebSocketRoute",
+    "BaseRoute",
+    "Mount",
+    "NoMatchFound",
+    "Route",
+    "WebSocketRoute",
+    "generate_unique_id",
+]

@@ -26,7 +26,7 @@ from minifast.responses import Response
 from minifast.validation import located_errors
 
 if TYPE_CHECKING:
-    from minifast.routing import APIRoute
+    from minifast.routes import APIRoute
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,0 +1,210 @@
+"""Websocket routes: parameters, dependencies, routers; conversations as FastAPI holds them."""
+
+# No `from __future__ import annotations`: apps are built inside functions.
+
+import functools
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import pytest
+
+from minifast import APIRouter, Depends, FastAPI, Header, WebSocket
+from minifast.exceptions import FastAPIError
+from minifast.routing import APIWebSocketRoute, NoMatchFound, WebSocketRoute
+from minifast.testclient import TestClient
+from minifast.websockets import WebSocketDisconnect
+from tests.support import FRAMEWORKS, framework
+
+
+@functools.cache
+def build(name: str) -> Any:
+    """A chat-like app with path, query, header and `yield` dependency parameters.
+
+    minifast's TestClient drives it on either framework.
+    """
+    fw = framework(name)
+    app = fw.FastAPI()
+    log: list[str] = []
+    app.state.log = log
+
+    async def session() -> AsyncIterator[str]:
+        log.append("open")
+        yield "session"
+        log.append("close")
+
+    @app.websocket("/rooms/{room}")
+    async def room(
+        websocket: fw.WebSocket,
+        room: int,
+        nick: str,
+        session: Annotated[str, fw.Depends(session)],
+        x_client: Annotated[str, fw.Header()] = "none",
+    ) -> None:
+        await websocket.accept()
+        await websocket.send_json({"room": room, "nick": nick, "client": x_client, "s": session})
+        async for text in websocket.iter_text():
+            await websocket.send_text(f"{nick}: {text}")
+
+    return app
+
+
+def converse(name: str, url: str, **kwargs: Any) -> tuple[list[Any], list[str]]:
+    """Connect, read the greeting, send two lines, read their echoes; the app's log after."""
+    app = build(name)
+    app.state.log.clear()
+    with TestClient(app).websocket_connect(url, **kwargs) as websocket:
+        heard = [websocket.receive_json()]
+        for line in ("hi", "bye"):
+            websocket.send_text(line)
+            heard.append(websocket.receive_text())
+    return heard, list(app.state.log)
+
+
+@pytest.mark.parametrize("name", FRAMEWORKS)
+def test_websocket_parameters_and_dependencies(name: str) -> None:
+    heard, log = converse(name, "/rooms/7?nick=ann", headers={"x-client": "cli"})
+    assert heard == [
+        {"room": 7, "nick": "ann", "client": "cli", "s": "session"},
+        "ann: hi",
+        "ann: bye",
+    ]
+    assert log == ["open", "close"]
+
+
+@pytest.mark.parametrize("name", FRAMEWORKS)
+def test_invalid_websocket_parameters_close_with_policy_violation(name: str) -> None:
+    with (
+        pytest.raises(WebSocketDisconnect) as raised,
+        TestClient(build(name)).websocket_connect("/rooms/x"),
+    ):
+        pass  # pragma: no cover - the handshake is refused
+    assert raised.value.code == 1008
+    # FastAPI sends the error list itself as the close reason; minifast sends it as JSON text,
+    # since ASGI wants a string there.
+    reason = raised.value.reason
+    errors = reason if name == "fastapi" else json.loads(reason)
+    assert [(error["type"], error["loc"]) for error in errors] == [
+        ("int_parsing", ["path", "room"]),
+        ("missing", ["query", "nick"]),
+    ]
+
+
+@pytest.mark.parametrize("name", FRAMEWORKS)
+def test_unknown_websocket_path_is_closed(name: str) -> None:
+    with (
+        pytest.raises(WebSocketDisconnect) as raised,
+        TestClient(build(name)).websocket_connect("/nowhere"),
+    ):
+        pass  # pragma: no cover - the handshake is refused
+    assert raised.value.code == 1000
+
+
+def test_router_prefix_and_dependencies_reach_websockets() -> None:
+    seen: list[str] = []
+
+    def audit(x_user: Annotated[str, Header()]) -> None:
+        seen.append(x_user)
+
+    router = APIRouter(prefix="/ws", dependencies=[Depends(audit)])
+
+    @router.websocket("/echo", name="echo")
+    async def echo(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text(await websocket.receive_text())
+
+    async def plain(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("plain")
+        await websocket.close()
+
+    router.add_websocket_route("/plain", plain, name="plain")
+    app = FastAPI()
+    app.include_router(router, prefix="/v1", dependencies=[Depends(audit)])
+    client = TestClient(app)
+    with client.websocket_connect("/v1/ws/echo", headers={"x-user": "ann"}) as websocket:
+        websocket.send_text("ping")
+        assert websocket.receive_text() == "ping"
+    assert seen == ["ann"]  # cached: the same dependency twice is called once
+    with client.websocket_connect("/v1/plain") as websocket:
+        assert websocket.receive_text() == "plain"
+    assert app.url_path_for("echo") == "/v1/ws/echo"
+    assert app.url_path_for("echo").protocol == "websocket"
+    assert app.url_path_for("plain").protocol == "websocket"
+    kinds = {type(route) for route in app.routes}
+    assert {APIWebSocketRoute, WebSocketRoute} <= kinds
+
+
+def test_app_level_websocket_helpers() -> None:
+    app = FastAPI()
+
+    async def hello(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("hello")
+        await websocket.close()
+
+    app.add_websocket_route("/hello", hello)
+    app.add_api_websocket_route("/api-hello", hello, name="api_hello")
+    client = TestClient(app)
+    for path in ("/hello", "/api-hello"):
+        with client.websocket_connect(path) as websocket:
+            assert websocket.receive_text() == "hello"
+    with pytest.raises(NoMatchFound):
+        app.url_path_for("api_hello", extra="x")
+
+
+def test_websocket_dependency_overrides() -> None:
+    app = FastAPI()
+
+    def user() -> str:
+        return "real"
+
+    @app.websocket("/me")
+    async def me(websocket: WebSocket, who: Annotated[str, Depends(user)]) -> None:
+        await websocket.accept()
+        await websocket.send_text(who)
+
+    app.dependency_overrides[user] = lambda: "fake"
+    with TestClient(app).websocket_connect("/me") as websocket:
+        assert websocket.receive_text() == "fake"
+
+
+def test_websocket_may_not_read_a_body() -> None:
+    from pydantic import BaseModel
+
+    class Item(BaseModel):
+        name: str
+
+    app = FastAPI()
+    with pytest.raises(FastAPIError, match="cannot read a request body"):
+
+        @app.websocket("/items")
+        async def items(websocket: WebSocket, item: Item) -> None:
+            pass  # pragma: no cover - refused at registration
+
+
+def test_websocket_path_is_not_an_http_route() -> None:
+    app = FastAPI()
+
+    @app.websocket("/only-ws")
+    async def only(websocket: WebSocket) -> None:
+        await websocket.accept()  # pragma: no cover - never reached over http
+
+    assert TestClient(app).get("/only-ws").status_code == 404
+
+
+def test_disconnect_reaches_the_endpoint() -> None:
+    app = FastAPI()
+    codes: list[int] = []
+
+    @app.websocket("/wait")
+    async def wait(websocket: WebSocket) -> None:
+        await websocket.accept()
+        try:
+            await websocket.receive_text()
+        except WebSocketDisconnect as gone:
+            codes.append(gone.code)
+
+    with TestClient(app).websocket_connect("/wait") as websocket:
+        websocket.close(1001)
+    assert codes == [1001]
