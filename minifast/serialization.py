@@ -60,7 +60,9 @@ def compile_response(route: APIRoute, endpoint: Callable[..., Any]) -> ResponseP
         "exclude_defaults": options.get("response_model_exclude_defaults", False),
         "exclude_none": options.get("response_model_exclude_none", False),
     }
-    explicit_class = "response_class" in options
+    # COMPAT: pydantic writes the bytes only when no response class was chosen anywhere (route,
+    # router or app); a chosen class, even JSONResponse, renders the dumped data itself.
+    explicit_class = "response_class" in options or route.default_response_class is not None
     response_class = route.response_class
     return ResponsePlan(
         route.status_code, response_class, adapter, adapter is not None and not explicit_class,

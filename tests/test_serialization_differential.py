@@ -239,3 +239,35 @@ def test_bodiless_status_with_a_response_model_is_refused_at_registration(name: 
 
     with pytest.raises(Exception, match="304 must not have a response body"):
         app.get("/nothing", status_code=304)(endpoint)
+
+
+@functools.cache
+def build_with_default_class(name: str) -> Any:
+    """An app and a router that choose the response class for routes with response models."""
+    fw = framework(name)
+    responses = import_from(name, "responses")
+
+    class Pretty(responses.JSONResponse):
+        media_type = "application/vnd.pretty+json"
+
+        def render(self, content: Any) -> bytes:
+            return repr(sorted(content.items())).encode()
+
+    app = fw.FastAPI(default_response_class=Pretty)
+    router = fw.APIRouter(default_response_class=responses.JSONResponse)
+
+    @app.get("/app")
+    def from_app() -> ItemResponse:
+        return ItemResponse(id=1, name="a")
+
+    @router.get("/router", response_model=ItemResponse)
+    def from_router() -> dict[str, Any]:
+        return {"id": 2, "name": "b", "internal_notes": "n"}
+
+    app.include_router(router)
+    return app
+
+
+@pytest.mark.parametrize("path", ["/app", "/router"])
+def test_a_chosen_default_class_renders_response_models(path: str) -> None:
+    compare(build_with_default_class, "GET", path)
