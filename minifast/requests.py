@@ -97,8 +97,13 @@ class HTTPConnection(Mapping[str, Any]):
         return State(self.scope.setdefault("state", {}))
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
-        """The absolute URL of the route called `name`."""
-        path: URLPath = self.app.url_path_for(name, **path_params)
+        """The absolute URL of the route called `name`.
+
+        Names are looked up from the outermost router, so code in a mounted app names its own
+        routes "mount:route" and reaches the parent's routes too, as in FastAPI.
+        """
+        router = self.scope.get("router") or self.app
+        path: URLPath = router.url_path_for(name, **path_params)
         return path.make_absolute_url(self.base_url)  # a websocket route gets ws:// or wss://
 
 

@@ -975,6 +975,14 @@ def build_urls(name: str) -> Any:
     def sub_item(item_id: int) -> dict[str, Any]:
         return {"item_id": item_id}
 
+    @sub.get("/back")
+    def back(request: fw.Request) -> dict[str, Any]:
+        # From inside the mount, names are still looked up from the outermost router.
+        return {
+            "sibling": str(request.url_for("sub:sub_item", item_id=9)),
+            "parent": str(request.url_for("links", x="up")),
+        }
+
     @outer.get("/deep/{name}.txt")
     def deep(name: str) -> dict[str, Any]:
         return {"name": name}
@@ -1002,6 +1010,16 @@ def build_urls(name: str) -> Any:
 
     app.add_route("/plain", plain_text(name, "plain"), name="plain")
     return app
+
+
+@pytest.mark.parametrize("root_path", ["", "/api"], ids=["plain", "root-path"])
+def test_url_for_inside_a_mounted_app_as_fastapi(root_path: str) -> None:
+    answer = compare(build_urls, "GET", root_path + "/sub/back", root_path=root_path)
+    base = "http://testserver" + root_path
+    assert json.loads(answer.body) == {
+        "sibling": base + "/sub/items/9",
+        "parent": base + "/links/up",
+    }
 
 
 @pytest.mark.parametrize(
