@@ -2,6 +2,7 @@
 
 from minifast.applications import FastAPI, MiniFast
 from minifast.background import BackgroundTasks
+from minifast.datastructures import UploadFile
 from minifast.exceptions import HTTPException, WebSocketException
 from minifast.param_functions import (
     Body,
@@ -38,6 +39,7 @@ __all__ = [
     "Request",
     "Response",
     "Security",
+    "UploadFile",
     "WebSocket",
     "WebSocketDisconnect",
     "WebSocketException",

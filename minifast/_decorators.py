@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# The most body bytes a route reads unless it, its router or the app says otherwise.
+DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
+
+
+class Inherit(Enum):
+    """A router's `max_body_size` when it sets none: its routes take the including router's."""
+
+    INHERIT = "inherit"
+
 
 class RouteOptions(TypedDict, total=False):
     """The options every route decorator takes, declared once and forwarded."""
@@ -42,6 +51,7 @@ class RouteOptions(TypedDict, total=False):
     callbacks: list[Any] | None
     openapi_extra: dict[str, Any] | None
     generate_unique_id_function: Callable[[APIRoute], str]
+    max_body_size: int | None  # not in FastAPI: past it, 413; None lifts the limit
 
 
 class PathOperations:

@@ -16,7 +16,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from minifast import params
-from minifast._decorators import PathOperations, RouteOptions
+from minifast._decorators import DEFAULT_MAX_BODY_SIZE, PathOperations, RouteOptions
 from minifast.concurrency import is_async_callable
 from minifast.datastructures import State, URLPath
 from minifast.exception_handlers import (
@@ -37,8 +37,18 @@ from minifast.middleware import (
     ServerErrorMiddleware,
     build_stack,
 )
+from minifast.openapi.docs import (
+    SwaggerUIAssets,
+    _compile_swagger_ui_assets,
+    _redoc_endpoint,
+    _swagger_ui_assets_endpoint,
+    _swagger_ui_endpoint,
+    _swagger_ui_redirect,
+)
+from minifast.openapi.utils import get_openapi
 from minifast.plan import CallablePlan, DependencyOverrides
-from minifast.responses import Response
+from minifast.requests import Request
+from minifast.responses import JSONResponse, Response
 from minifast.routing import (
     APIRoute,
     APIRouter,
@@ -88,6 +98,14 @@ class MiniFast(PathOperations):
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] = generate_unique_id,
+        swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
+        swagger_ui_init_oauth: dict[str, Any] | None = None,
+        swagger_ui_parameters: dict[str, Any] | None = None,
+        swagger_ui_assets: SwaggerUIAssets = "cdn",  # not in FastAPI: "local" works offline
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,  # not in FastAPI; None: no limit
+        webhooks: APIRouter | None = None,
+        separate_input_output_schemas: bool = True,
+        root_path_in_servers: bool = True,
         **extra: Any,
     ) -> None:
         self.debug = debug
@@ -99,6 +117,9 @@ class MiniFast(PathOperations):
         )
         self.openapi_url, self.openapi_tags, self.servers = openapi_url, openapi_tags, servers or []
         self.docs_url, self.redoc_url = docs_url, redoc_url
+        self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
+        self.swagger_ui_init_oauth = swagger_ui_init_oauth
+        self.swagger_ui_parameters = swagger_ui_parameters
         self.terms_of_service, self.contact, self.license_info = (
             terms_of_service,
             contact,
@@ -114,6 +135,7 @@ class MiniFast(PathOperations):
             default_response_class=default_response_class, responses=responses,
             deprecated=deprecated, include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
+            max_body_size=max_body_size,
         )  # fmt: skip
         self.exception_handlers: dict[Any, Callable[..., Any]] = {
             HTTPException: http_exception_handler,
@@ -125,6 +147,66 @@ class MiniFast(PathOperations):
         self.middleware_stack: ASGIApp | None = None
         self.on_startup, self.on_shutdown = list(on_startup or []), list(on_shutdown or [])
         self.lifespan_context = _compile_lifespan(lifespan)
+        self.openapi_version = "3.1.0"
+        self.openapi_schema: dict[str, Any] | None = None
+        self.webhooks = webhooks or APIRouter()
+        self.separate_input_output_schemas = separate_input_output_schemas
+        self.root_path_in_servers = root_path_in_servers
+        self._add_openapi_route()
+        self._add_docs_routes(swagger_ui_assets)  # after it, in FastAPI's order
+
+    # -- the OpenAPI document ---------------------------------------------------------------
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document, built on first use and kept in `openapi_schema`."""
+        if not self.openapi_schema:
+            self.openapi_schema = get_openapi(
+                title=self.title, version=self.version, openapi_version=self.openapi_version,
+                summary=self.summary, description=self.description,
+                terms_of_service=self.terms_of_service, contact=self.contact,
+                license_info=self.license_info, routes=self.routes,
+                webhooks=self.webhooks.routes, tags=self.openapi_tags, servers=self.servers,
+                separate_input_output_schemas=self.separate_input_output_schemas,
+            )  # fmt: skip
+        return self.openapi_schema
+
+    def _add_openapi_route(self) -> None:
+        """Serve the document at `openapi_url` (None: not at all), as a plain route."""
+        if self.openapi_url is None:
+            return
+
+        async def openapi(request: Request) -> JSONResponse:
+            # COMPAT: a root path the servers do not list yet is listed first, as in FastAPI.
+            root_path = request.scope.get("root_path", "").rstrip("/")
+            urls = {server.get("url") for server in self.servers}
+            if root_path and self.root_path_in_servers and root_path not in urls:
+                self.servers.insert(0, {"url": root_path})
+            return JSONResponse(self.openapi())
+
+        self.router.add_route(self.openapi_url, openapi, include_in_schema=False)
+
+    def _add_docs_routes(self, assets: SwaggerUIAssets) -> None:
+        """/docs, its OAuth2 redirect page and /redoc: plain routes, left out of the schema.
+
+        COMPAT: as in FastAPI, a URL set to None turns its page off, and so does no openapi_url.
+        """
+        if not self.openapi_url:
+            return
+        docs_url, redirect_url = self.docs_url, self.swagger_ui_oauth2_redirect_url
+        if docs_url:
+            plan = _compile_swagger_ui_assets(assets, docs_url)
+            self.add_route(
+                docs_url, _swagger_ui_endpoint(self, plan), None, "swagger_ui_html", False
+            )
+            if redirect_url:
+                self.add_route(
+                    redirect_url, _swagger_ui_redirect, None, "swagger_ui_redirect", False
+                )
+            if plan.is_local:
+                endpoint = _swagger_ui_assets_endpoint(plan)
+                self.add_route(plan.files_url, endpoint, None, "swagger_ui_assets", False)
+        if self.redoc_url:
+            self.add_route(self.redoc_url, _redoc_endpoint(self), None, "redoc_html", False)
 
     # -- the ASGI entry -----------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Small containers requests and responses are made of: URL, headers, query params, state."""
+"""Small containers requests and responses are made of: URL, headers, query params, state, forms."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ import ipaddress
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, NamedTuple
+from tempfile import SpooledTemporaryFile
+from typing import IO, Any, NamedTuple
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+from minifast.concurrency import run_in_threadpool
 from minifast.types import RawHeaders, Scope
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -386,3 +392,101 @@ _SCHEMES = {
     ("websocket", False): "ws",
     ("websocket", True): "wss",
 }
+
+
+# An upload stays in memory up to this size, then the spooled file moves to a temporary file.
+SPOOL_MAX_SIZE = 1024 * 1024
+
+
+def spooled_file() -> SpooledTemporaryFile[bytes]:
+    """Where an uploaded file's content goes: memory first, a temporary file past 1 MiB."""
+    return SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)
+
+
+class UploadFile:
+    """An uploaded file: its name, headers, size, and its content in a spooled file.
+
+    The async methods work on the event loop while the content is in memory and move to the
+    thread pool once it has rolled to disk, where each call may block.
+    """
+
+    def __init__(
+        self,
+        file: IO[bytes],
+        *,
+        size: int | None = None,
+        filename: str | None = None,
+        headers: Headers | None = None,
+    ) -> None:
+        self.file = file
+        self.size = size
+        self.filename = filename
+        self.headers = headers if headers is not None else Headers()
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    @property
+    def _in_memory(self) -> bool:
+        # A file object we did not make counts as on disk: better a thread than a blocked loop.
+        return not getattr(self.file, "_rolled", True)
+
+    async def write(self, data: bytes) -> None:
+        self.size = (self.size or 0) + len(data)
+        if self._in_memory:
+            self.file.write(data)
+        else:
+            await run_in_threadpool(self.file.write, data)
+
+    async def read(self, size: int = -1) -> bytes:
+        if self._in_memory:
+            return self.file.read(size)
+        return await run_in_threadpool(self.file.read, size)
+
+    async def seek(self, offset: int) -> None:
+        if self._in_memory:
+            self.file.seek(offset)
+        else:
+            await run_in_threadpool(self.file.seek, offset)
+
+    async def close(self) -> None:
+        if self._in_memory:
+            self.file.close()
+        else:
+            await run_in_threadpool(self.file.close)
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return f"{name}(filename={self.filename!r}, size={self.size!r}, headers={self.headers!r})"
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(_validate_upload)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "string", "format": "binary"}
+
+
+def _validate_upload(value: Any) -> UploadFile:
+    if not isinstance(value, UploadFile):
+        # COMPAT: FastAPI's wording, so a text field sent where a file is expected reads alike.
+        raise ValueError(f"Expected UploadFile, received: {type(value)}")
+    return value
+
+
+class FormData(ImmutableMultiDict):
+    """A parsed form: each field a `str`, each file an `UploadFile`, every repeat kept."""
+
+    __slots__ = ()
+
+    async def close(self) -> None:
+        """Close every uploaded file, so spooled temporary files are removed."""
+        for _, value in self._items:
+            if isinstance(value, UploadFile):
+                await value.close()

@@ -3,7 +3,8 @@
 # decides; else a name in the path template is a path parameter; else a special type (Request,
 # Response, BackgroundTasks, ...) is injected; else a scalar is a query parameter and anything
 # else (a model, a list, a dict) is the body. The parameters of one source are validated together
-# by one pydantic model built here, and dependencies become plans of their own, recursively. The
+# by one pydantic model built here, and dependencies become plans of their own, recursively. If
+# any body parameter is a Form()/File() (an UploadFile is one), the body is read as a form. The
 # result is frozen: resolve.py runs it per request without looking at a signature again.
 """compile_endpoint(): signature → frozen EndpointPlan."""
 
@@ -11,20 +12,23 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import types
 import typing
 from collections import UserDict
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined, SchemaValidator
 
 from minifast import params
+from minifast._decorators import DEFAULT_MAX_BODY_SIZE
 from minifast._types_util import annotate, annotated_parts, call_target, is_scalar, is_sequence
 from minifast.background import BackgroundTasks
+from minifast.datastructures import UploadFile
 from minifast.exceptions import FastAPIError
 from minifast.requests import HTTPConnection, Request
 from minifast.responses import Response
@@ -104,12 +108,22 @@ class GroupField:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class FormPlan:
+    """How one callable's body parameters are read from a form."""
+
+    fields: tuple[GroupField, ...]  # each key read, as what, and whether every repeat counts
+    reads_bytes: frozenset[str]  # keys of `bytes` parameters: their files are read first
+    is_model: bool  # params[0] is a model of form fields; keys it does not declare reach it too
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class BodyPlan:
     """How one callable reads its body parameters from the parsed body."""
 
     params: tuple[ParamPlan, ...]
     embedded: bool  # the body is an object keyed by parameter; else params[0] *is* the body
     validator: SchemaValidator
+    form: FormPlan | None = None  # set when the body is read as a form
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -146,6 +160,8 @@ class EndpointPlan:
     reads_body: bool  # whether any callable in the tree has body parameters
     body_params: tuple[ParamPlan, ...]  # all of them, for OpenAPI and error bodies
     has_cleanup: bool  # whether any dependency is a `yield` generator
+    reads_form: bool = False  # the body is a form (urlencoded or multipart), not JSON
+    max_body_size: int | None = DEFAULT_MAX_BODY_SIZE  # None: no limit
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -171,13 +187,17 @@ def compile_endpoint(
     plan = compile_callable(route.endpoint, context, list(route.dependencies))
     body_params = tuple(_body_params(plan))
     embed = len(body_params) > 1 or any(_embeds(param) for param in body_params)
-    plan = _with_body(plan, embed)
+    is_form = any(isinstance(param.marker, params.Form) for param in body_params)
+    plan = _with_body(plan, embed, is_form)
     if route.websocket:
         if body_params:
             raise FastAPIError(f"websocket endpoint {route.path} cannot read a request body")
         return EndpointPlan(plan, None, False, (), _has_generators(plan))
     response = compile_response(route, plan.call)
-    return EndpointPlan(plan, response, bool(body_params), body_params, _has_generators(plan))
+    limit = route.options.get("max_body_size", DEFAULT_MAX_BODY_SIZE)
+    return EndpointPlan(
+        plan, response, bool(body_params), body_params, _has_generators(plan), is_form, limit
+    )
 
 
 def _has_generators(plan: CallablePlan) -> bool:
@@ -295,6 +315,8 @@ def _param(
         source = Source.BODY
     elif name in path_names:
         source, marker = Source.PATH, params.Path()
+    elif _holds(annotation, UploadFile):
+        source, marker = Source.BODY, params.File()  # COMPAT: an UploadFile needs no File()
     elif is_scalar(annotation):
         source, marker = Source.QUERY, params.Query()
     else:
@@ -309,7 +331,8 @@ def _param(
     key = (validation_alias if isinstance(validation_alias, str) else None) or marker.alias or name
     if source is Source.HEADER and key == name and marker.convert_underscores:
         key = name.replace("_", "-")
-    sequence = source in (Source.QUERY, Source.HEADER) and is_sequence(annotation)
+    repeats = source in (Source.QUERY, Source.HEADER) or isinstance(marker, params.Form)
+    sequence = repeats and is_sequence(annotation)
     return ParamPlan(name, source, key, annotation, marker, default, sequence)
 
 
@@ -375,25 +398,56 @@ def _embeds(param: ParamPlan) -> bool:
     return isinstance(param.marker, params.Body) and bool(param.marker.embed)
 
 
-def _with_body(plan: CallablePlan, embed: bool) -> CallablePlan:
+def _with_body(plan: CallablePlan, embed: bool, is_form: bool) -> CallablePlan:
     """Give each callable of the tree its body validator, now that embedding is decided.
 
     COMPAT: with several body parameters anywhere in the tree, or `Body(embed=True)`, the
     body is an object keyed by parameter; otherwise the single body parameter *is* the body.
     """
     dependencies = tuple(
-        dataclasses.replace(dep, plan=_with_body(dep.plan, embed)) for dep in plan.dependencies
+        dataclasses.replace(dep, plan=_with_body(dep.plan, embed, is_form))
+        for dep in plan.dependencies
     )
     body = plan.body
-    if body is not None:
-        if embed:
-            validator = _container("body", body.params)
-        else:
-            param = body.params[0]
-            adapter: TypeAdapter[Any] = TypeAdapter(annotate(param.annotation, param.marker))
-            validator = adapter.validator  # type: ignore[assignment]
+    if body is not None and is_form:
+        body = _form_body(body.params)
+    elif body is not None:
+        validator = _container("body", body.params) if embed else _adapter(body.params[0])
         body = BodyPlan(body.params, embed, validator)
     return dataclasses.replace(plan, dependencies=dependencies, body=body)
+
+
+def _adapter(param: ParamPlan) -> SchemaValidator:
+    adapter: TypeAdapter[Any] = TypeAdapter(annotate(param.annotation, param.marker))
+    return adapter.validator  # type: ignore[return-value]
+
+
+def _form_body(found: tuple[ParamPlan, ...]) -> BodyPlan:
+    """COMPAT: a model alone in a form is a model of form fields; else one field per parameter."""
+    only = found[0].annotation
+    if len(found) == 1 and inspect.isclass(only) and issubclass(only, BaseModel):
+        fields = tuple(
+            _group_field(Source.BODY, found[0], name, info)
+            for name, info in only.model_fields.items()
+        )
+        # COMPAT: as in FastAPI, a `bytes` field of the model is not given a file's content.
+        return BodyPlan(found, False, _adapter(found[0]), FormPlan(fields, frozenset(), True))
+    fields = tuple(GroupField(param.key, param.key, param.is_sequence) for param in found)
+    reads_bytes = frozenset(param.key for param in found if _holds(param.annotation, bytes))
+    form = FormPlan(fields, reads_bytes, False)
+    return BodyPlan(found, True, _container("body", found), form)
+
+
+def _holds(annotation: Any, kind: type[Any]) -> bool:
+    """Whether `annotation` is `kind`, or an Optional, a union or a sequence of it."""
+    if inspect.isclass(annotation) and issubclass(annotation, kind):
+        return True
+    origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Annotated:
+        return _holds(arguments[0], kind)
+    if origin in (typing.Union, types.UnionType) or is_sequence(annotation):
+        return any(_holds(argument, kind) for argument in arguments)
+    return False
 
 
 _NO_VALIDATOR: Any = None  # a placeholder until _with_body sets the real one

@@ -2,18 +2,23 @@
 
 Nothing is parsed until asked for: headers, query parameters, cookies and the URL are each
 built on first access and kept, so an endpoint that reads none of them pays for none of them.
+The body is read only as far as `max_body_size` allows (the route's limit): a declared
+Content-Length over it is refused before anything is read, and counted chunks past it stop the
+reading, so a lying or absent Content-Length cannot make the app hold more.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Generator, Mapping
 from http.cookies import _unquote
 from typing import Any
 
 import anyio
 
-from minifast.datastructures import URL, Address, Headers, QueryParams, State, URLPath
+from minifast.datastructures import URL, Address, FormData, Headers, QueryParams, State, URLPath
+from minifast.exceptions import HTTPException
+from minifast.formparsers import DEFAULT_MAX_FILE_SIZE, FormLimits, parse_form
 from minifast.types import Message, Receive, Scope, Send
 
 
@@ -137,9 +142,13 @@ class Request(HTTPConnection):
         self._send = send
         self._body: bytes | None = None
         self._json: Any = None
+        self._form: FormData | None = None
         self._stream_consumed = False
         self._is_disconnected = False
         self._early: list[Message] = []  # messages is_disconnected() took before stream() ran
+        # The most body bytes this request may read; a route sets its own before its endpoint
+        # runs. None: no limit (a plain Route, or a route that lifted it), as in Starlette.
+        self.max_body_size: int | None = None
 
     @property
     def method(self) -> str:
@@ -159,6 +168,10 @@ class Request(HTTPConnection):
         if self._stream_consumed:
             raise RuntimeError("the request body was already streamed")
         self._stream_consumed = True
+        limit = self.max_body_size
+        if limit is not None:
+            self._check_content_length(limit)
+        received = 0
         while True:
             message = self._early.pop(0) if self._early else await self._receive()
             if message["type"] == "http.disconnect":
@@ -166,10 +179,19 @@ class Request(HTTPConnection):
                 raise ClientDisconnect
             chunk: bytes = message.get("body", b"")
             if chunk:
+                received += len(chunk)
+                if limit is not None and received > limit:
+                    raise _body_too_large()  # Content-Length was absent or lied
                 yield chunk
             if not message.get("more_body", False):
                 break
         yield b""
+
+    def _check_content_length(self, limit: int) -> None:
+        """Refuse a body declared larger than `limit` before reading any of it."""
+        declared = self.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _body_too_large()
 
     async def body(self) -> bytes:
         if self._body is None:
@@ -180,6 +202,33 @@ class Request(HTTPConnection):
         if self._json is None:
             self._json = json.loads(await self.body())
         return self._json
+
+    def form(
+        self,
+        *,
+        max_files: int = 1000,
+        max_fields: int = 1000,
+        max_part_size: int = 1024 * 1024,
+        max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    ) -> _FormReader:
+        """The body as a form: `await request.form()`, or `async with request.form() as form:`.
+
+        Parsed once, with the limits of the first call; the files it holds are closed after
+        the response is sent, or at the end of the `async with` block.
+        """
+        limits = FormLimits(max_files, max_fields, max_part_size, max_file_size)
+        return _FormReader(self, limits)
+
+    async def _read_form(self, limits: FormLimits) -> FormData:
+        if self._form is None:
+            content_type = self.headers.get("content-type")
+            self._form = await parse_form(content_type, self.stream(), limits)
+        return self._form
+
+    async def close(self) -> None:
+        """Close the files of the form, if one was read."""
+        if self._form is not None:
+            await self._form.close()
 
     async def is_disconnected(self) -> bool:
         """Whether the client has gone; looks at a pending message without waiting for one."""
@@ -192,3 +241,24 @@ class Request(HTTPConnection):
                 else:
                     self._early.append(message)  # a body chunk: keep it for stream()
         return self._is_disconnected
+
+
+def _body_too_large() -> HTTPException:
+    return HTTPException(413, detail="Request body too large")
+
+
+class _FormReader:
+    """What `request.form()` returns: an awaitable that is also an async context manager."""
+
+    def __init__(self, request: Request, limits: FormLimits) -> None:
+        self._request = request
+        self._limits = limits
+
+    def __await__(self) -> Generator[Any, None, FormData]:
+        return self._request._read_form(self._limits).__await__()
+
+    async def __aenter__(self) -> FormData:
+        return await self._request._read_form(self._limits)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._request.close()

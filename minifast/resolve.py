@@ -1,11 +1,12 @@
-# How a plan runs for one request: the body is read and parsed first if any callable of the
-# tree has body parameters. Then each callable, dependencies before their dependents: its
-# dependencies are resolved (from the per-request cache when already called), each source of
-# its parameters is validated in one call, and if nothing failed it is called. Errors from all
-# callables are gathered and raised together (→ 422). Exit code of `yield` dependencies is
-# entered on one of two exit stacks: "function" scope closes when the endpoint returns,
-# "request" scope after the response has been sent; an exception is thrown into the generators
-# innermost first, so a dependency can roll back.
+# How a plan runs for one request: the request is given the route's body limit, then the body is
+# read and parsed (as JSON, or as a form) if any callable of the tree has body parameters. Then
+# each callable, dependencies before their dependents: its dependencies are resolved (from the
+# per-request cache when already called), each source of its parameters is validated in one
+# call, and if nothing failed it is called. Errors from all callables are gathered and raised
+# together (→ 422). Exit code of `yield` dependencies is entered on one of two exit stacks:
+# "function" scope closes when the endpoint returns, "request" scope after the response has been
+# sent; an exception is thrown into the generators innermost first, so a dependency can roll
+# back. Uploaded files are closed once the response has been sent.
 """Runs an EndpointPlan for one request."""
 
 from __future__ import annotations
@@ -21,17 +22,20 @@ from pydantic_core import PydanticUndefined
 
 from minifast.background import BackgroundTasks
 from minifast.concurrency import run_in_threadpool
+from minifast.datastructures import FormData, UploadFile
 from minifast.exceptions import (
     FastAPIError,
     RequestValidationError,
     WebSocketRequestValidationError,
 )
+from minifast.formparsers import DEFAULT_MAX_FILE_SIZE
 from minifast.plan import (
     BodyPlan,
     CallablePlan,
     CallKind,
     DependencyPlan,
     EndpointPlan,
+    FormPlan,
     Source,
     SourcePlan,
 )
@@ -59,18 +63,22 @@ class _Context:
 
 async def respond(plan: EndpointPlan, request: Request, send: Send) -> None:
     """Resolve, call, serialize, send; `yield` dependencies exit as their scope says."""
-    if not plan.has_cleanup:
-        # PERF: without `yield` dependencies there is nothing to exit: no stacks to build.
-        response = await produce(plan, _Context(request, None, None, None))
-        await response(request.scope, request.receive, send)
-        return
-    sent = False
-    async with AsyncExitStack() as request_stack:
-        async with AsyncExitStack() as function_stack:
-            context = _Context(request, None, function_stack, request_stack)
-            response = await produce(plan, context)
-        await response(request.scope, request.receive, send)
-        sent = True
+    request.max_body_size = plan.max_body_size
+    try:
+        if not plan.has_cleanup:
+            # PERF: without `yield` dependencies there is nothing to exit: no stacks to build.
+            response = await produce(plan, _Context(request, None, None, None))
+            await response(request.scope, request.receive, send)
+            return
+        sent = False
+        async with AsyncExitStack() as request_stack:
+            async with AsyncExitStack() as function_stack:
+                context = _Context(request, None, function_stack, request_stack)
+                response = await produce(plan, context)
+            await response(request.scope, request.receive, send)
+            sent = True
+    finally:
+        await request.close()  # the files of a form, after background tasks ran too
     if not sent:
         # A dependency's exit code swallowed the endpoint's exception: nothing can answer.
         raise FastAPIError("response not sent: a `yield` dependency swallowed an exception")
@@ -88,7 +96,11 @@ async def respond_websocket(plan: EndpointPlan, websocket: WebSocket) -> None:
 
 async def produce(plan: EndpointPlan, context: _Context) -> Response:
     assert isinstance(context.request, Request) and plan.response is not None
-    if plan.reads_body:
+    if plan.reads_form:
+        # A file cannot outgrow the body, so the route's body limit is the file limit too.
+        limit = plan.max_body_size if plan.max_body_size is not None else DEFAULT_MAX_FILE_SIZE
+        context.body = await context.request.form(max_file_size=limit)
+    elif plan.reads_body:
         context.body = await read_body(context.request)
     values, errors = await resolve_callable(plan.endpoint, context)
     if errors:
@@ -146,7 +158,7 @@ async def resolve_callable(
         for param, value in zip(source.params, validated.__dict__.values(), strict=True):
             values[param.name] = value
     if plan.body is not None:
-        errors.extend(_resolve_body(plan.body, context.body, values))
+        errors.extend(await _resolve_body(plan.body, context.body, values))
     for name, what in plan.injected:
         values[name] = _injected(what, plan, context)
     return values, errors
@@ -269,7 +281,9 @@ def _resolve_group(
     return []
 
 
-def _resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorList:
+async def _resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorList:
+    if body.form is not None:
+        return await _resolve_form(body, body.form, parsed, values)
     if body.embedded:
         data = {} if parsed is PydanticUndefined else parsed
         try:
@@ -290,6 +304,55 @@ def _resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorL
     except ValidationError as error:
         return located_errors(error, ("body",), of_parameters=False)
     return []
+
+
+async def _resolve_form(
+    body: BodyPlan, form_plan: FormPlan, form: FormData, values: dict[str, Any]
+) -> ErrorList:
+    """Form fields validated as body parameters, or as the fields of one model."""
+    data = await _form_values(form_plan, form)
+    try:
+        validated = body.validator.validate_python(data)
+    except ValidationError as error:
+        return located_errors(error, ("body",), of_parameters=not form_plan.is_model)
+    if form_plan.is_model:
+        values[body.params[0].name] = validated
+    else:
+        for param, value in zip(body.params, validated.__dict__.values(), strict=True):
+            values[param.name] = value
+    return []
+
+
+async def _form_values(form_plan: FormPlan, form: FormData) -> dict[str, Any]:
+    """What the validator reads: each declared key, then (for a model) the undeclared ones.
+
+    COMPAT: as in FastAPI, a single field sent empty counts as absent (its default applies),
+    while an empty value inside a list is kept.
+    """
+    data: dict[str, Any] = {}
+    for member in form_plan.fields:
+        if member.is_sequence:
+            found: Any = form.getlist(member.key) or None
+        else:
+            found = form.get(member.key) or None
+        if found is not None and member.key in form_plan.reads_bytes:
+            found = await _content_of(found)
+        if found is not None:
+            data[member.alias] = found
+    if form_plan.is_model:
+        declared = {member.key for member in form_plan.fields}
+        for key in form:
+            if key not in declared:
+                many = form.getlist(key)
+                data[key] = many[0] if len(many) == 1 else many
+    return data
+
+
+async def _content_of(found: Any) -> Any:
+    """A `bytes` parameter is given each uploaded file's content instead of the file."""
+    if isinstance(found, list):
+        return [await _content_of(item) for item in found]
+    return await found.read() if isinstance(found, UploadFile) else found
 
 
 def _injected(what: str, plan: CallablePlan, context: _Context) -> Any:

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from minifast import params
-from minifast._decorators import PathOperations, RouteOptions
+from minifast._decorators import Inherit, PathOperations, RouteOptions
 from minifast._paths import PathIndex
 from minifast.datastructures import URL, URLPath
 from minifast.exceptions import FastAPIError, HTTPException
@@ -54,6 +54,7 @@ class APIRouter(PathOperations):
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] = generate_unique_id,
+        max_body_size: int | Inherit | None = Inherit.INHERIT,
     ) -> None:
         _check_prefix(prefix)
         self.prefix = prefix
@@ -65,6 +66,7 @@ class APIRouter(PathOperations):
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
         self.generate_unique_id_function = generate_unique_id_function
+        self.max_body_size = max_body_size
         self.routes: list[BaseRoute] = []
         self._index: PathIndex[BaseRoute] = PathIndex()
         for route in routes or []:
@@ -107,6 +109,9 @@ class APIRouter(PathOperations):
         # COMPAT: only a router's own id function is kept; included, the route takes its parent's.
         if self.generate_unique_id_function is not generate_unique_id:
             merged.setdefault("generate_unique_id_function", self.generate_unique_id_function)
+        # The route's own limit wins, then the innermost router's that set one, then the app's.
+        if not isinstance(self.max_body_size, Inherit):
+            merged.setdefault("max_body_size", self.max_body_size)
         route = APIRoute(
             self.prefix + path, endpoint, methods=methods,
             default_response_class=default_response_class, **merged,

@@ -338,7 +338,7 @@ async def raw_asgi(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def registered_app() -> MiniFast:
-    app = MiniFast()
+    app = MiniFast(openapi_url=None)  # no built-in /openapi.json and /docs routes
 
     async def added() -> dict[str, str]:
         return {"via": "add_api_route"}

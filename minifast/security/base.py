@@ -1,8 +1,10 @@
-"""What every security scheme shares: its OpenAPI description and its name there."""
+"""What every security scheme shares: its OpenAPI description, its name there, its 401."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from minifast.exceptions import HTTPException
 
 
 class SecurityBase:
@@ -14,3 +16,35 @@ class SecurityBase:
 
     model: dict[str, Any]
     scheme_name: str
+    auto_error: bool = True
+    _challenge: str = "Bearer"  # the WWW-Authenticate header of the 401
+
+    def make_not_authenticated_error(self) -> HTTPException:
+        """The 401 sent when credentials are missing or unreadable.
+
+        COMPAT: since FastAPI 0.118 every scheme answers 401 (not 403) with a challenge;
+        override this method in a subclass to answer otherwise, as FastAPI documents.
+        """
+        return HTTPException(
+            status_code=401,
+            detail="Not authenticated",
+            headers={"WWW-Authenticate": self._challenge},
+        )
+
+    def _refuse_unless_optional(self) -> None:
+        """Raise the 401, unless authentication is optional (`auto_error=False`)."""
+        if self.auto_error:
+            raise self.make_not_authenticated_error()
+
+
+def _name(scheme: SecurityBase, scheme_name: str | None) -> str:
+    """The name given, else the class name: a subclass gets its own name, as in FastAPI."""
+    return scheme_name or type(scheme).__name__
+
+
+def _described(model: dict[str, Any], description: str | None) -> dict[str, Any]:
+    """`model` with `description` second, after `type`, where FastAPI's documents put it."""
+    if description is None:
+        return model
+    kind, *rest = model.items()
+    return dict([kind, ("description", description), *rest])

@@ -1,0 +1,138 @@
+"""An operation's `responses`: the route's own answer, the declared extras, and 422."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import http.client
+import inspect
+from typing import TYPE_CHECKING, Any
+
+from minifast.exception_handlers import is_body_allowed_for_status_code
+from minifast.openapi._schemas import REF_PREFIX, SchemaField, Schemas, default_title, schema_field
+from minifast.responses import JSONResponse
+
+if TYPE_CHECKING:
+    from minifast.routes import APIRoute
+
+# What a response declared for a range of codes is called when it has no description.
+_RANGES = {
+    "1XX": "Information",
+    "2XX": "Success",
+    "3XX": "Redirection",
+    "4XX": "Client Error",
+    "5XX": "Server Error",
+    "DEFAULT": "Default Response",
+}
+
+_VALIDATION_ERROR_RESPONSE = {
+    "description": "Validation Error",
+    "content": {"application/json": {"schema": {"$ref": f"{REF_PREFIX}HTTPValidationError"}}},
+}
+
+
+@dataclasses.dataclass
+class ResponseFields:
+    """The schemas of what a route answers: its response model and the `responses=` models."""
+
+    model: SchemaField | None
+    extras: dict[int | str, SchemaField]
+
+
+def compile_responses(route: APIRoute) -> ResponseFields:
+    """COMPAT: FastAPI titles them `Response_<operationId>`, `Response_<code>_<operationId>`."""
+    model = None
+    response_plan = route.plan.response
+    if response_plan is not None and response_plan.adapter is not None:
+        title = default_title(f"Response_{route.unique_id}")
+        core_schema = response_plan.adapter.core_schema
+        model = SchemaField(title, core_schema, "serialization")
+    extras = {
+        code: schema_field(
+            response["model"], default_title(f"Response_{code}_{route.unique_id}"), "serialization"
+        )
+        for code, response in route.responses.items()
+        if "model" in response
+    }
+    return ResponseFields(model, extras)
+
+
+def render_responses(route: APIRoute, fields: ResponseFields, schemas: Schemas) -> dict[str, Any]:
+    """The operation's `responses`: its own, then those `responses=` declares."""
+    responses: dict[str, Any] = {}
+    status_code = _status_code(route)
+    own = responses.setdefault(status_code, {})
+    own["description"] = route.response_description
+    media_type = route.response_class.media_type
+    if media_type and is_body_allowed_for_status_code(route.status_code):
+        own["content"] = {media_type: {"schema": _own_schema(route, fields, schemas)}}
+    for code, extra in route.responses.items():
+        _merge_extra(responses, code, extra, fields.extras.get(code), schemas, media_type)
+    return responses
+
+
+def add_validation_error(responses: dict[str, Any]) -> bool:
+    """Add the 422 of a route that reads input, unless a response already covers it."""
+    if {"422", "4XX", "default"} & responses.keys():
+        return False
+    responses["422"] = copy.deepcopy(_VALIDATION_ERROR_RESPONSE)
+    return True
+
+
+def _status_code(route: APIRoute) -> str:
+    """The route's status code, else the default of its response class's constructor."""
+    if route.status_code is not None:
+        return str(route.status_code)
+    parameter = inspect.signature(route.response_class.__init__).parameters.get("status_code")
+    if parameter is not None and isinstance(parameter.default, int):
+        return str(parameter.default)
+    return "200"
+
+
+def _own_schema(route: APIRoute, fields: ResponseFields, schemas: Schemas) -> dict[str, Any]:
+    """COMPAT: a JSON response shows its model (or `{}`); any other is a string."""
+    if not issubclass(route.response_class, JSONResponse):
+        return {"type": "string"}
+    return schemas.schema(fields.model) if fields.model is not None else {}
+
+
+def _merge_extra(
+    responses: dict[str, Any],
+    code: int | str,
+    extra: dict[str, Any],
+    field: SchemaField | None,
+    schemas: Schemas,
+    media_type: str | None,
+) -> None:
+    """Fold one `responses=` entry in, its model as the schema of its content."""
+    declared = copy.deepcopy({key: value for key, value in extra.items() if key != "model"})
+    key = str(code).upper()
+    key = "default" if key == "DEFAULT" else key
+    response = responses.setdefault(key, {})
+    if field is not None:
+        content = declared.setdefault("content", {})
+        media = content.setdefault(media_type or "application/json", {})
+        deep_update(media.setdefault("schema", {}), schemas.schema(field))
+    description = declared.get("description") or response.get("description")
+    description = description or _status_text(str(code).upper())
+    deep_update(response, declared)
+    response["description"] = description or "Additional Response"
+
+
+def _status_text(key: str) -> str | None:
+    """The phrase for a code ("404": "Not Found") or a range ("4XX": "Client Error")."""
+    if key.isdigit():
+        return http.client.responses.get(int(key))
+    return _RANGES.get(key)
+
+
+def deep_update(target: dict[str, Any], update: dict[str, Any]) -> None:
+    """Merge `update` into `target`: dicts merge key by key, lists extend, the rest replace."""
+    for key, value in update.items():
+        current = target.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            deep_update(current, value)
+        elif isinstance(current, list) and isinstance(value, list):
+            target[key] = current + value
+        else:
+            target[key] = value
