@@ -32,6 +32,7 @@ from minifast.datastructures import UploadFile
 from minifast.exceptions import FastAPIError
 from minifast.requests import HTTPConnection, Request
 from minifast.responses import Response
+from minifast.security.base import SecurityBase
 from minifast.security.oauth2 import SecurityScopes
 from minifast.serialization import ResponsePlan, compile_response
 from minifast.websockets import WebSocket
@@ -132,6 +133,8 @@ class DependencyPlan:
     plan: CallablePlan
     use_cache: bool
     scope: str | None
+    uses_scopes: bool  # it, or something it depends on, reads OAuth2 scopes
+    cache_key: tuple[Any, ...]  # calls with equal keys share one value per request
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -226,9 +229,9 @@ def compile_callable(
             param = _param(name, annotation, marker, default, context.path_names)
             found[param.source].append(param)
     sources = tuple(
-        _source_plan(source, tuple(found[source]))
+        source_plan
         for source in (Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE)
-        if found[source]
+        for source_plan in _source_plans(source, tuple(found[source]))
     )
     body = BodyPlan(tuple(found[Source.BODY]), False, _NO_VALIDATOR) if found[Source.BODY] else None
     return CallablePlan(
@@ -273,7 +276,31 @@ def _dependency(name: str | None, marker: params.Depends, context: _Compiling) -
     plan = compile_callable(context.overrides.get(original, original), inner)
     if marker.scope == "lifespan":
         _check_lifespan_scoped(plan)
-    return DependencyPlan(name, plan, marker.use_cache, marker.scope)
+    uses_scopes = _uses_scopes(plan, marker)
+    return DependencyPlan(
+        name, plan, marker.use_cache, marker.scope, uses_scopes,
+        _cache_key(plan, marker.scope, uses_scopes),
+    )  # fmt: skip
+
+
+def _uses_scopes(plan: CallablePlan, marker: params.Depends) -> bool:
+    own_scopes = isinstance(marker, params.Security) and bool(marker.scopes)
+    reads_scopes = any(what == "security_scopes" for _, what in plan.injected)
+    return (
+        own_scopes or reads_scopes or isinstance(plan.call, SecurityBase)
+        or any(dependency.uses_scopes for dependency in plan.dependencies)
+    )  # fmt: skip
+
+
+def _cache_key(plan: CallablePlan, scope: str | None, uses_scopes: bool) -> tuple[Any, ...]:
+    """What makes two uses of a dependency share one call in a request.
+
+    COMPAT: as in FastAPI, the OAuth2 scopes count only for dependencies that use scopes, and a
+    `yield` dependency's exit scope ("request" unless set) counts too.
+    """
+    scopes = tuple(sorted(set(plan.security_scopes))) if uses_scopes else ()
+    generator = plan.kind in (CallKind.ASYNC_GENERATOR, CallKind.SYNC_GENERATOR)
+    return plan.call, scopes, scope or ("request" if generator else "")
 
 
 def _name(call: Callable[..., Any]) -> str:
@@ -336,16 +363,33 @@ def _param(
     return ParamPlan(name, source, key, annotation, marker, default, sequence)
 
 
-def _source_plan(source: Source, found: tuple[ParamPlan, ...]) -> SourcePlan:
-    """COMPAT: a model alone in its source is a group of parameters, one per field."""
-    only = found[0].annotation
-    if len(found) == 1 and inspect.isclass(only) and issubclass(only, BaseModel):
-        adapter: TypeAdapter[Any] = TypeAdapter(annotate(only, found[0].marker))
-        group = tuple(
-            _group_field(source, found[0], name, info) for name, info in only.model_fields.items()
-        )
-        return SourcePlan(source, found, adapter.validator, group)  # type: ignore[arg-type]
-    return SourcePlan(source, found, _container(source.value, found))
+def _source_plans(source: Source, found: tuple[ParamPlan, ...]) -> list[SourcePlan]:
+    """One validator for the plain parameters of a source, one per model of parameters.
+
+    COMPAT: a pydantic model in a source is a group of parameters, one per field; it also
+    sees the source's other keys, so `extra="forbid"` refuses them, as in FastAPI.
+    """
+    plain = tuple(param for param in found if not _is_model(param.annotation))
+    plans: list[SourcePlan] = []
+    for param in found:  # in declaration order, which is the order errors are reported in
+        if _is_model(param.annotation):
+            plans.append(_group_plan(source, param))
+        elif param is plain[0]:
+            plans.append(SourcePlan(source, plain, _container(source.value, plain)))
+    return plans
+
+
+def _is_model(annotation: Any) -> bool:
+    return inspect.isclass(annotation) and issubclass(annotation, BaseModel)
+
+
+def _group_plan(source: Source, param: ParamPlan) -> SourcePlan:
+    model = param.annotation
+    adapter: TypeAdapter[Any] = TypeAdapter(annotate(model, param.marker))
+    group = tuple(
+        _group_field(source, param, name, info) for name, info in model.model_fields.items()
+    )
+    return SourcePlan(source, (param,), adapter.validator, group)  # type: ignore[arg-type]
 
 
 def _group_field(source: Source, param: ParamPlan, name: str, info: FieldInfo) -> GroupField:

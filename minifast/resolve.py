@@ -169,14 +169,14 @@ async def _resolve_dependency(
 ) -> tuple[Any, ErrorList]:
     if dependency.scope == "lifespan":
         return await context.request.app.lifespan_dependencies.value_of(dependency.plan), []
-    key = dependency.plan.cache_key
+    key = dependency.cache_key
     if dependency.use_cache and key in context.cache:
         return context.cache[key], []
     values, errors = await resolve_callable(dependency.plan, context)
     if errors:
         return None, errors
     value = await _call_dependency(dependency, values, context)
-    context.cache[key] = value
+    context.cache.setdefault(key, value)  # COMPAT: a `use_cache=False` call leaves it as it was
     return value, []
 
 
@@ -218,10 +218,8 @@ async def call(plan: CallablePlan, values: dict[str, Any]) -> Any:
 
 def _read_source(source: Source, params: Any, request: HTTPConnection) -> Any:
     """The raw values of one source, keyed as the plan's validator reads them."""
-    if source is Source.PATH:
-        return request.scope.get("path_params", {})
     container = _container_of(source, request)
-    if source is Source.COOKIE:
+    if source in (Source.PATH, Source.COOKIE):
         return container
     data: dict[str, Any] = {}
     for param in params:
@@ -232,6 +230,8 @@ def _read_source(source: Source, params: Any, request: HTTPConnection) -> Any:
 
 
 def _container_of(source: Source, request: HTTPConnection) -> Any:
+    if source is Source.PATH:
+        return request.scope.get("path_params", {})
     if source is Source.QUERY:
         return request.query_params
     if source is Source.HEADER:
@@ -263,9 +263,10 @@ def _resolve_group(
         found = _lookup(container, member.key, member.is_sequence)
         if found is not None:
             data[member.alias] = found
-    declared = {member.key for member in source.group}
+    # A raw key spelled as a field's alias ("x_token" for header "x-token") is not that field.
+    declared = {member.key for member in source.group} | {member.alias for member in source.group}
     for key in container:
-        if key not in declared and key not in data:
+        if key not in declared:
             many = _lookup(container, key, is_sequence=True)
             data[key] = many[0] if len(many) == 1 else many
     try:
@@ -285,6 +286,9 @@ async def _resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> 
     if body.form is not None:
         return await _resolve_form(body, body.form, parsed, values)
     if body.embedded:
+        if parsed is not PydanticUndefined and not isinstance(parsed, dict):
+            # COMPAT: a body that is not an object misses every parameter, even optional ones.
+            return [missing(("body", param.key)) for param in body.params]
         data = {} if parsed is PydanticUndefined else parsed
         try:
             validated = body.validator.validate_python(data, from_attributes=True)

@@ -218,3 +218,60 @@ def test_yield_dependencies_run_in_the_same_order_as_fastapi(path: str) -> None:
             answers[name] = str(error)
     assert answers["minifast"] == answers["fastapi"]
     assert logs["minifast"] == logs["fastapi"]
+
+
+@functools.cache
+def build_caching(name: str) -> Any:
+    """Which uses of one dependency share a call within a request, scopes and exits counted."""
+    fw = framework(name)
+    app = fw.FastAPI(openapi_url=None)
+
+    def counter(request: fw.Request) -> int:
+        request.state.calls = getattr(request.state, "calls", 0) + 1
+        return int(request.state.calls)
+
+    def user(count: Annotated[int, fw.Depends(counter)]) -> int:
+        return count
+
+    async def session(request: fw.Request) -> Any:
+        yield counter(request)
+
+    def fresh(count: Annotated[int, fw.Depends(counter, use_cache=False)]) -> int:
+        return count
+
+    @app.get("/scopes")
+    def scopes(
+        u: Annotated[int, fw.Security(user, scopes=["me"])],
+        d: Annotated[int, fw.Depends(counter)],
+    ) -> dict[str, int]:
+        return {"u": u, "d": d}
+
+    @app.get("/exit-scopes")
+    def exit_scopes(
+        a: Annotated[int, fw.Depends(session, scope="function")],
+        b: Annotated[int, fw.Depends(session)],
+    ) -> dict[str, int]:
+        return {"a": a, "b": b}
+
+    @app.get("/no-cache")
+    def no_cache(
+        x: Annotated[int, fw.Depends(user)],
+        y: Annotated[int, fw.Depends(fresh)],
+        z: Annotated[int, fw.Depends(counter)],
+    ) -> dict[str, int]:
+        return {"x": x, "y": y, "z": z}
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/scopes", b'{"u":1,"d":1}'),
+        ("/exit-scopes", b'{"a":1,"b":2}'),
+        ("/no-cache", b'{"x":1,"y":2,"z":1}'),
+    ],
+    ids=["scopes-not-used", "exit-scope-in-key", "uncached-leaves-cache"],
+)
+def test_which_calls_share_a_value_as_fastapi(path: str, expected: bytes) -> None:
+    assert compare(build_caching, "GET", path).body == expected

@@ -267,6 +267,9 @@ CASES = [
     case("POST", "/body-scalar", body=b'"five"', id="body-scalar-invalid"),
     case("POST", "/dataclass-body", body=b'{"x":1,"y":2}', id="dataclass-ok"),
     case("POST", "/dataclass-body", body=b'{"x":1}', id="dataclass-missing"),
+    case("POST", "/embedded", body=b'[1]', id="embedded-not-an-object"),
+    case("POST", "/several", body=b'"text"', id="several-not-an-object"),
+    case("POST", "/several", body=b"null", id="several-null"),
 ]  # fmt: skip
 
 
@@ -275,3 +278,66 @@ def test_same_answer_as_fastapi(
     method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
 ) -> None:
     compare(build, method, path, query=query, body=body, headers=headers)
+
+
+class Strict(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    limit: int = 1
+    tags: list[str] = []
+
+
+class Token(BaseModel):
+    x_token: str
+    other: str = "o"
+
+
+class Place(BaseModel):
+    room: int
+
+
+@functools.cache
+def build_groups(name: str) -> Any:
+    """Models of parameters sharing their source with plain parameters or other models."""
+    fw = framework(name)
+    app = fw.FastAPI(openapi_url=None)
+
+    @app.get("/with-plain")
+    def with_plain(p: Annotated[Strict, fw.Query()], q: int = 0) -> dict[str, Any]:
+        return {"p": p.model_dump(), "q": q}
+
+    @app.get("/two-models")
+    def two_models(
+        f: Annotated[Filters, fw.Query()], p: Annotated[Strict, fw.Query()]
+    ) -> dict[str, Any]:
+        return {"f": f.model_dump(), "p": p.model_dump()}
+
+    @app.get("/header-model")
+    def header_model(
+        t: Annotated[Token, fw.Header()], x_plain: Annotated[str, fw.Header()] = "-"
+    ) -> dict[str, Any]:
+        return {"t": t.model_dump(), "plain": x_plain}
+
+    @app.get("/place/{room}")
+    def place(p: Annotated[Place, fw.Path()]) -> dict[str, Any]:
+        return p.model_dump()
+
+    return app
+
+
+GROUP_CASES = [
+    case("GET", "/with-plain", "limit=3", id="model-and-plain-defaults"),
+    case("GET", "/with-plain", "limit=x&q=y&zz=1", id="model-and-plain-invalid"),
+    case("GET", "/two-models", "limit=5&tags=a", id="two-models-extra-forbidden"),
+    case("GET", "/header-model", headers=[(b"x-token", b"t"), (b"x-plain", b"p")],
+         id="header-model-and-plain"),
+    case("GET", "/header-model", headers=[(b"x_token", b"raw")], id="header-model-raw-name"),
+    case("GET", "/place/7", headers=[(b"cookie", b"room=1")], id="path-model"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "path", "query", "body", "headers"), GROUP_CASES)
+def test_parameter_models_in_shared_sources_as_fastapi(
+    method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    compare(build_groups, method, path, query=query, body=body, headers=headers)
