@@ -8,16 +8,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import inspect
 import traceback
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from minifast import params
 from minifast._decorators import DEFAULT_MAX_BODY_SIZE, PathOperations, RouteOptions
-from minifast.concurrency import is_async_callable
 from minifast.datastructures import State, URLPath
 from minifast.exception_handlers import (
     http_exception_handler,
@@ -29,6 +26,7 @@ from minifast.exceptions import (
     RequestValidationError,
     WebSocketRequestValidationError,
 )
+from minifast.lifespan import Lifespan
 from minifast.lifespan_dependencies import LifespanDependencies, lifespan_scoped
 from minifast.middleware import (
     BaseHTTPMiddleware,
@@ -62,7 +60,6 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 F = TypeVar("F", bound=Callable[..., Any])
-Lifespan = Callable[[Any], contextlib.AbstractAsyncContextManager[Any]]
 
 
 class MiniFast(PathOperations):
@@ -135,7 +132,8 @@ class MiniFast(PathOperations):
             default_response_class=default_response_class, responses=responses,
             deprecated=deprecated, include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
-            max_body_size=max_body_size,
+            max_body_size=max_body_size, on_startup=on_startup, on_shutdown=on_shutdown,
+            lifespan=lifespan,
         )  # fmt: skip
         self.exception_handlers: dict[Any, Callable[..., Any]] = {
             HTTPException: http_exception_handler,
@@ -145,8 +143,7 @@ class MiniFast(PathOperations):
         }
         self.user_middleware: list[Middleware] = list(middleware or [])
         self.middleware_stack: ASGIApp | None = None
-        self.on_startup, self.on_shutdown = list(on_startup or []), list(on_shutdown or [])
-        self.lifespan_context = _compile_lifespan(lifespan)
+        self.on_startup, self.on_shutdown = self.router.on_startup, self.router.on_shutdown
         self.openapi_version = "3.1.0"
         self.openapi_schema: dict[str, Any] | None = None
         self.webhooks = webhooks or APIRouter()
@@ -244,7 +241,7 @@ class MiniFast(PathOperations):
         started = False
         await receive()  # ASGI: "lifespan.startup"
         try:
-            async with self.lifespan_context(self) as state:
+            async with self.router.lifespan_context(self) as state:
                 if state is not None:
                     if "state" not in scope:
                         raise RuntimeError("the ASGI server does not support lifespan state")
@@ -389,50 +386,11 @@ class MiniFast(PathOperations):
 
         return decorator
 
-    def add_event_handler(self, event: str, func: Callable[[], Any]) -> None:
-        handlers = {"startup": self.on_startup, "shutdown": self.on_shutdown}
-        handlers[event].append(func)
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        self.router.add_event_handler(event_type, func)
 
-
-def _compile_lifespan(lifespan: Lifespan | None) -> Lifespan:
-    """The `lifespan=` argument as a factory of async context managers.
-
-    COMPAT: FastAPI also takes a bare async or sync generator function, and wraps it.
-    """
-    if lifespan is None:
-        return _handlers_lifespan
-    if inspect.isasyncgenfunction(lifespan):
-        return contextlib.asynccontextmanager(lifespan)
-    if inspect.isgeneratorfunction(lifespan):
-        return _lift_sync_lifespan(contextlib.contextmanager(lifespan))
-    return lifespan
-
-
-def _lift_sync_lifespan(
-    factory: Callable[[Any], contextlib.AbstractContextManager[Any]],
-) -> Lifespan:
-    """A sync context manager factory as an async one, run on the event loop as FastAPI does."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Any) -> AsyncIterator[Any]:
-        with factory(app) as state:
-            yield state
-
-    return lifespan
-
-
-@contextlib.asynccontextmanager
-async def _handlers_lifespan(app: MiniFast) -> AsyncIterator[None]:
-    """The lifespan when none is given: on_startup handlers, then on_shutdown ones."""
-    for handler in app.on_startup:
-        result = handler()
-        if is_async_callable(handler):
-            await result
-    yield
-    for handler in app.on_shutdown:
-        result = handler()
-        if is_async_callable(handler):
-            await result
+    def on_event(self, event_type: str) -> Callable[[F], F]:
+        return self.router.on_event(event_type)
 
 
 FastAPI = MiniFast

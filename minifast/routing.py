@@ -18,6 +18,7 @@ from minifast._decorators import Inherit, PathOperations, RouteOptions
 from minifast._paths import PathIndex
 from minifast.datastructures import URL, URLPath
 from minifast.exceptions import FastAPIError, HTTPException
+from minifast.lifespan import Lifespan, compile_lifespan, nest_lifespans
 from minifast.responses import PlainTextResponse, RedirectResponse, Response
 from minifast.routes import (
     APIRoute,
@@ -55,6 +56,9 @@ class APIRouter(PathOperations):
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] = generate_unique_id,
         max_body_size: int | Inherit | None = Inherit.INHERIT,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Lifespan | None = None,
     ) -> None:
         _check_prefix(prefix)
         self.prefix = prefix
@@ -67,6 +71,8 @@ class APIRouter(PathOperations):
         self.include_in_schema = include_in_schema
         self.generate_unique_id_function = generate_unique_id_function
         self.max_body_size = max_body_size
+        self.on_startup, self.on_shutdown = list(on_startup or []), list(on_shutdown or [])
+        self.lifespan_context = compile_lifespan(lifespan, self.on_startup, self.on_shutdown)
         self.routes: list[BaseRoute] = []
         self._index: PathIndex[BaseRoute] = PathIndex()
         for route in routes or []:
@@ -189,8 +195,12 @@ class APIRouter(PathOperations):
         deprecated: bool | None = None,
         include_in_schema: bool = True,
     ) -> None:
-        """Copy `router`'s routes in, under `prefix`, with these options added in front."""
+        """Copy `router`'s routes in, under `prefix`, with these options added in front.
+
+        The router's lifespan (or its start-up and shut-down handlers) runs inside this one's.
+        """
         self._check_include(router, prefix)
+        self.lifespan_context = nest_lifespans(self.lifespan_context, router.lifespan_context)
         for route in router.routes:
             if isinstance(route, APIRoute):
                 options: RouteOptions = {
@@ -213,6 +223,20 @@ class APIRouter(PathOperations):
                 )
             else:
                 self.add_route_object(_with_prefix(route, self.prefix + prefix))
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        """A start-up or shut-down handler; ignored when a `lifespan=` was given."""
+        handlers = {"startup": self.on_startup, "shutdown": self.on_shutdown}
+        handlers[event_type].append(func)
+
+    def on_event(self, event_type: str) -> Callable[[F], F]:
+        """`@router.on_event("startup")`: FastAPI keeps it, deprecated, beside `lifespan=`."""
+
+        def decorator(func: F) -> F:
+            self.add_event_handler(event_type, func)
+            return func
+
+        return decorator
 
     def _check_include(self, router: APIRouter, prefix: str) -> None:
         if router is self:  # what FastAPI refuses in include_router, refused at import time

@@ -156,6 +156,25 @@ def test_credentials_never_go_with_a_wildcard_origin(name: str) -> None:
         assert answer.header("access-control-allow-credentials") == "true"
 
 
+@pytest.mark.parametrize("name", FRAMEWORKS)
+def test_a_subclass_can_decide_origins_per_request(name: str) -> None:
+    cors = import_from(name, "middleware.cors")
+
+    class DynamicCORS(cors.CORSMiddleware):
+        def is_allowed_origin(self, origin: str) -> bool:
+            return origin.endswith(".trusted")
+
+    app = framework(name).FastAPI()
+    app.add_middleware(DynamicCORS)
+    for method, headers in [
+        ("GET", origin("https://x.trusted")),
+        ("OPTIONS", preflight("https://x.trusted")),
+    ]:
+        answer = request(app, method, "/", headers=headers)
+        assert answer.header("access-control-allow-origin") == "https://x.trusted"
+    assert request(app, "OPTIONS", "/", headers=preflight(A)).status == 400
+
+
 def test_options_are_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
     app = build("minifast", allow_origin_regex=r"https://\w+\.example")
     request(app, "GET", "/")  # builds the middleware stack
