@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 
 from minifast import APIRouter, Depends, FastAPI, Header, HTTPException, Request, Response
+from minifast.middleware.cors import CORSMiddleware
+from minifast.middleware.gzip import GZipMiddleware
 
 logger = logging.getLogger("examples.tenants")
 SECRET = os.environ.get("TENANTS_SECRET", "dev-secret").encode()
@@ -153,6 +155,11 @@ def list_projects(tenant: Tenant, user: User, db: Session) -> dict[str, Any]:
 
 app = FastAPI(title="Tenants")
 app.include_router(router)
+
+# Middleware stack (order: last added = outermost): the timing layer below is added last, so it
+# times everything, compression and CORS included.
+app.add_middleware(GZipMiddleware)
+app.add_middleware(CORSMiddleware, allow_origins=["*"])
 
 
 @app.middleware("http")

@@ -74,3 +74,11 @@ def test_rate_limit_per_tenant() -> None:
         app.dependency_overrides.clear()
     assert statuses == [200, 200, 429]
     assert other.status_code == 200  # another tenant has its own budget
+
+
+def test_cors_answers_any_origin(client: TestClient) -> None:
+    found = headers("acme") | {"Origin": "https://tenant.example"}
+    response = client.get("/projects", headers=found)
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "x-request-id" in response.headers  # the outermost layer still sees the answer
