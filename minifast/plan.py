@@ -20,7 +20,7 @@ from collections.abc import Set as AbstractSet
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, Field, TypeAdapter, create_model
+from pydantic import AliasChoices, BaseModel, Field, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined, SchemaValidator
 
@@ -78,6 +78,7 @@ class ParamPlan:
     marker: FieldInfo  # constraints and docs, as declared (Query(...), Body(...), ...)
     default: Any  # PydanticUndefined when required
     is_sequence: bool  # read every value of a repeated key
+    other_keys: tuple[str, ...] = ()  # AliasChoices after the first, also accepted
 
     @property
     def required(self) -> bool:
@@ -354,13 +355,26 @@ def _param(
         default = marker.default
     if source is Source.PATH:
         default = PydanticUndefined  # COMPAT: a path parameter is always required
-    validation_alias = marker.validation_alias
-    key = (validation_alias if isinstance(validation_alias, str) else None) or marker.alias or name
+    key, *other_keys = _keys(name, marker) or [marker.alias or name]
     if source is Source.HEADER and key == name and marker.convert_underscores:
         key = name.replace("_", "-")
     repeats = source in (Source.QUERY, Source.HEADER) or isinstance(marker, params.Form)
     sequence = repeats and is_sequence(annotation)
-    return ParamPlan(name, source, key, annotation, marker, default, sequence)
+    return ParamPlan(name, source, key, annotation, marker, default, sequence, tuple(other_keys))
+
+
+def _keys(name: str, marker: FieldInfo) -> list[str]:
+    """The keys a `validation_alias` accepts: one string, or AliasChoices of plain strings.
+
+    COMPAT: as in FastAPI, the first choice names the parameter (in a "missing" error and in
+    OpenAPI); whichever choice the request has is read and reported.
+    """
+    alias = marker.validation_alias
+    if isinstance(alias, str):
+        return [alias]
+    if isinstance(alias, AliasChoices):
+        return [choice for choice in alias.choices if isinstance(choice, str)]
+    return []
 
 
 def _source_plans(source: Source, found: tuple[ParamPlan, ...]) -> list[SourcePlan]:
@@ -409,7 +423,8 @@ def _container(label: str, found: tuple[ParamPlan, ...]) -> SchemaValidator:
     """
     fields: dict[str, Any] = {}
     for index, param in enumerate(found):
-        annotated = annotate(param.annotation, param.marker, Field(validation_alias=param.key))
+        alias = AliasChoices(param.key, *param.other_keys) if param.other_keys else param.key
+        annotated = annotate(param.annotation, param.marker, Field(validation_alias=alias))
         has_default = param.default is not PydanticUndefined
         fields[f"p{index}"] = (annotated, param.default) if has_default else annotated
     model: type[BaseModel] = create_model(f"{label}_parameters", **fields)

@@ -226,6 +226,10 @@ def _read_source(source: Source, params: Any, request: HTTPConnection) -> Any:
         found = _lookup(container, param.key, param.is_sequence)
         if found is not None:
             data[param.key] = found
+        for key in param.other_keys:  # AliasChoices: the validator picks among them
+            found = _lookup(container, key, param.is_sequence)
+            if found is not None:
+                data[key] = found
     return data
 
 

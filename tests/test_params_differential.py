@@ -16,7 +16,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 from tests.support import compare, framework
 
@@ -341,3 +341,34 @@ def test_parameter_models_in_shared_sources_as_fastapi(
     method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
 ) -> None:
     compare(build_groups, method, path, query=query, body=body, headers=headers)
+
+
+@functools.cache
+def build_choices(name: str) -> Any:
+    """`validation_alias=AliasChoices(...)` on query and header parameters."""
+    fw = framework(name)
+    app = fw.FastAPI(openapi_url=None)
+
+    @app.get("/choices")
+    def choices(
+        z: Annotated[int, fw.Query(validation_alias=AliasChoices("z1", "z2"))],
+        h: Annotated[str, fw.Header(validation_alias=AliasChoices("x-a", "x-b"))] = "-",
+    ) -> dict[str, Any]:
+        return {"z": z, "h": h}
+
+    return app
+
+
+CHOICE_CASES = [
+    case("GET", "/choices", "z2=2", headers=[(b"x-b", b"B")], id="second-choices"),
+    case("GET", "/choices", "z1=1&z2=2", id="first-choice-wins"),
+    case("GET", "/choices", "z=3", id="missing-named-by-first-choice"),
+    case("GET", "/choices", "z2=x", id="invalid-named-by-given-choice"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "path", "query", "body", "headers"), CHOICE_CASES)
+def test_alias_choices_as_fastapi(
+    method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    compare(build_choices, method, path, query=query, body=body, headers=headers)
