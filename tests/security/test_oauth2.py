@@ -131,13 +131,6 @@ def _form_app(name: str, form_class: str) -> Any:
     return app
 
 
-# TODO(forms): drop this skip once plan.py/resolve.py read Form() fields.
-FORMS_PENDING = pytest.mark.skip(
-    reason="form bodies: minifast's plan.py/resolve.py do not read Form() fields yet"
-)
-
-
-@FORMS_PENDING
 @pytest.mark.parametrize(
     "form_class", ["OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"]
 )
@@ -146,3 +139,32 @@ def test_password_form_is_read_as_fastapi_reads_it(fields: dict[str, str], form_
     body = urlencode(fields).encode()
     headers = [(b"content-type", b"application/x-www-form-urlencoded")]
     compare(lambda name: _form_app(name, form_class), "POST", "/token", headers=headers, body=body)
+
+
+@pytest.mark.parametrize(
+    "form_class", ["OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"]
+)
+def test_password_form_is_documented_as_fastapi_documents_it(form_class: str) -> None:
+    reference = _form_app("fastapi", form_class).openapi()
+    ours = _form_app("minifast", form_class).openapi()
+    assert ours["components"]["schemas"] == reference["components"]["schemas"]
+    assert ours["paths"] == reference["paths"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"username": "a", "password": "b"},
+        {"grant_type": "password", "username": "a", "password": "b", "scope": " x  y ",
+         "client_id": "c", "client_secret": "s"},
+    ],
+    ids=["required-only", "every-field"],
+)  # fmt: skip
+def test_password_form_constructed_directly_keeps_fastapis_attributes(
+    fields: dict[str, str],
+) -> None:
+    for form_class in ["OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"]:
+        arguments = {"grant_type": "password", **fields}
+        reference = getattr(import_from("fastapi", "security"), form_class)(**arguments)
+        ours = getattr(import_from("minifast", "security"), form_class)(**arguments)
+        assert vars(ours) == vars(reference)
