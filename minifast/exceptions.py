@@ -50,6 +50,10 @@ class FastAPIError(RuntimeError):
     """A mistake in how the application is declared, reported when it is built."""
 
 
+class DependencyScopeError(FastAPIError):
+    """A dependency whose exit code runs later than that of one it depends on."""
+
+
 class ValidationException(Exception):
     """Base of the validation errors; `errors()` is FastAPI's list of error dicts."""
 

@@ -29,7 +29,7 @@ from minifast._decorators import DEFAULT_MAX_BODY_SIZE
 from minifast._types_util import annotate, annotated_parts, call_target, is_scalar, is_sequence
 from minifast.background import BackgroundTasks
 from minifast.datastructures import UploadFile
-from minifast.exceptions import FastAPIError
+from minifast.exceptions import DependencyScopeError, FastAPIError
 from minifast.requests import HTTPConnection, Request
 from minifast.responses import Response
 from minifast.security.base import SecurityBase
@@ -277,11 +277,25 @@ def _dependency(name: str | None, marker: params.Depends, context: _Compiling) -
     plan = compile_callable(context.overrides.get(original, original), inner)
     if marker.scope == "lifespan":
         _check_lifespan_scoped(plan)
+    _check_exit_scopes(plan, marker.scope)
     uses_scopes = _uses_scopes(plan, marker)
     return DependencyPlan(
         name, plan, marker.use_cache, marker.scope, uses_scopes,
         _cache_key(plan, marker.scope, uses_scopes),
     )  # fmt: skip
+
+
+def _check_exit_scopes(plan: CallablePlan, scope: str | None) -> None:
+    """A `yield` dependency exiting after the response cannot use one exiting before it."""
+    generator = plan.kind in (CallKind.ASYNC_GENERATOR, CallKind.SYNC_GENERATOR)
+    if not generator or scope not in (None, "request"):
+        return
+    for dependency in plan.dependencies:
+        if dependency.scope == "function":
+            raise DependencyScopeError(
+                f'{_name(plan.call)} has scope "request", so it cannot depend on '
+                f'{_name(dependency.plan.call)}, whose scope is "function"'
+            )
 
 
 def _uses_scopes(plan: CallablePlan, marker: params.Depends) -> bool:
@@ -337,6 +351,7 @@ def _param(
     name: str, annotation: Any, marker: Any, default: Any, path_names: AbstractSet[str]
 ) -> ParamPlan:
     """Decide one parameter's source, the key it is read under, and its default."""
+    _check_marker(name, annotation, marker, default, path_names)
     if isinstance(marker, params.Param):
         source = Source(marker.in_.value)
     elif isinstance(marker, params.Body):
@@ -361,6 +376,24 @@ def _param(
     repeats = source in (Source.QUERY, Source.HEADER) or isinstance(marker, params.Form)
     sequence = repeats and is_sequence(annotation)
     return ParamPlan(name, source, key, annotation, marker, default, sequence, tuple(other_keys))
+
+
+_NO_DEFAULT = (inspect.Parameter.empty, PydanticUndefined, Ellipsis)
+
+
+def _check_marker(
+    name: str, annotation: Any, marker: Any, default: Any, path_names: AbstractSet[str]
+) -> None:
+    """Refuse, at registration as FastAPI does, a marker that cannot mean what it says."""
+    if name in path_names and isinstance(marker, FieldInfo) and not isinstance(marker, params.Path):
+        raise FastAPIError(f"{name!r} is in the path: it cannot be a {type(marker).__name__}")
+    if isinstance(marker, params.Path) and all(default is not no for no in _NO_DEFAULT):
+        raise FastAPIError(f"path parameter {name!r} cannot have a default: it is always given")
+    if isinstance(marker, params.Param) and not isinstance(marker, params.Path):
+        structured = not (is_scalar(annotation) or is_sequence(annotation))
+        if structured and not _is_model(annotation):
+            kind = type(marker).__name__
+            raise FastAPIError(f"{kind} parameter {name!r} must be a scalar, a list or a model")
 
 
 def _keys(name: str, marker: FieldInfo) -> list[str]:

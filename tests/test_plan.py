@@ -3,6 +3,7 @@
 import inspect
 import re
 import typing
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import pydantic
@@ -10,9 +11,9 @@ import pytest
 from pydantic import BaseModel
 
 import minifast.plan
-from minifast import Body, Depends, FastAPI, Header, Query, Request, Response
+from minifast import Body, Depends, FastAPI, Header, Path, Query, Request, Response
 from minifast.background import BackgroundTasks
-from minifast.exceptions import FastAPIError
+from minifast.exceptions import DependencyScopeError, FastAPIError
 from minifast.plan import CallKind, Source
 from tests.support import request
 
@@ -140,3 +141,57 @@ def test_requests_do_no_introspection(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     invalid = request(app, "POST", "/items/x", body=b"{}")
     assert invalid.status == 422
+
+
+def _path_default(app: FastAPI) -> None:
+    @app.get("/a/{x}")
+    def endpoint(x: Annotated[int, Path()] = 3) -> None: ...
+
+
+def _query_named_in_path(app: FastAPI) -> None:
+    @app.get("/b/{x}")
+    def endpoint(x: Annotated[int, Query()]) -> None: ...
+
+
+def _dict_in_query(app: FastAPI) -> None:
+    @app.get("/c")
+    def endpoint(d: Annotated[dict[str, int], Query()]) -> None: ...
+
+
+def _request_scope_needs_function_scope(app: FastAPI) -> None:
+    def inner() -> Iterator[int]:
+        yield 1
+
+    def outer(value: Annotated[int, Depends(inner, scope="function")]) -> Iterator[int]:
+        yield value
+
+    @app.get("/d")
+    def endpoint(value: Annotated[int, Depends(outer)]) -> None: ...
+
+
+@pytest.mark.parametrize(
+    ("declare", "error", "message"),
+    [
+        (_path_default, FastAPIError, "cannot have a default"),
+        (_query_named_in_path, FastAPIError, "is in the path"),
+        (_dict_in_query, FastAPIError, "must be a scalar, a list or a model"),
+        (_request_scope_needs_function_scope, DependencyScopeError, 'scope is "function"'),
+    ],
+    ids=["path-default", "query-named-in-path", "dict-in-query", "exit-scopes"],
+)
+def test_declarations_refused_at_registration(
+    declare: Any, error: type[Exception], message: str
+) -> None:
+    """What FastAPI refuses when a route is added, minifast refuses then too."""
+    with pytest.raises(error, match=message):
+        declare(FastAPI())
+
+
+def test_old_style_path_marker_has_no_default() -> None:
+    app = FastAPI()
+
+    @app.get("/items/{item_id}")
+    def endpoint(item_id: int = Path(ge=1)) -> dict[str, int]:
+        return {"item_id": item_id}
+
+    assert request(app, "GET", "/items/4").body == b'{"item_id":4}'
