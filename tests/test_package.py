@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 IMPORT_EVERYTHING = """
 import pkgutil, importlib, sys
 import minifast
@@ -24,3 +26,13 @@ def test_no_module_imports_starlette_or_fastapi() -> None:
     count, leaked = result.stdout.split(" ", 1)
     assert int(count) >= 25  # the walk really imported the package's modules
     assert leaked.strip() == "[]"
+
+
+def test_top_level_names_are_fastapis() -> None:
+    """`from fastapi import X` works as `from minifast import X` for every public class."""
+    import minifast
+
+    fastapi = pytest.importorskip("fastapi")
+    theirs = {name for name in dir(fastapi) if name[0].isupper()}
+    assert set(minifast.__all__) == theirs | {"MiniFast"}
+    assert all(hasattr(minifast, name) for name in minifast.__all__)
