@@ -12,23 +12,31 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import types
 import typing
 from collections import UserDict
 from collections.abc import Callable, Mapping
-from collections.abc import Set as AbstractSet
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import AliasChoices, BaseModel, Field, TypeAdapter, create_model
+from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined, SchemaValidator
+from pydantic_core import SchemaValidator
 
 from minifast import params
 from minifast._decorators import DEFAULT_MAX_BODY_SIZE
-from minifast._types_util import annotate, annotated_parts, call_target, is_scalar, is_sequence
+from minifast._parameters import (
+    GroupField,
+    ParamPlan,
+    Source,
+    SourcePlan,
+    compile_container,
+    compile_param,
+    compile_sources,
+    group_field,
+    holds,
+)
+from minifast._types_util import annotate, annotated_parts, call_target
 from minifast.background import BackgroundTasks
-from minifast.datastructures import UploadFile
 from minifast.exceptions import DependencyScopeError, FastAPIError
 from minifast.requests import HTTPConnection, Request
 from minifast.responses import Response
@@ -39,14 +47,6 @@ from minifast.websockets import WebSocket
 
 if TYPE_CHECKING:
     from minifast.routes import APIRoute, APIWebSocketRoute
-
-
-class Source(Enum):
-    PATH = "path"
-    QUERY = "query"
-    HEADER = "header"
-    COOKIE = "cookie"
-    BODY = "body"
 
 
 class CallKind(Enum):
@@ -65,48 +65,6 @@ INJECTED: dict[type[Any], str] = {
     Response: "response",
     BackgroundTasks: "background_tasks",
 }
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ParamPlan:
-    """One validated parameter: where it is read from and how it is declared."""
-
-    name: str  # keyword passed to the callable
-    source: Source
-    key: str  # alias looked up in that source
-    annotation: Any
-    marker: FieldInfo  # constraints and docs, as declared (Query(...), Body(...), ...)
-    default: Any  # PydanticUndefined when required
-    is_sequence: bool  # read every value of a repeated key
-    other_keys: tuple[str, ...] = ()  # AliasChoices after the first, also accepted
-
-    @property
-    def required(self) -> bool:
-        return self.default is PydanticUndefined and self.marker.default_factory is None
-
-    def default_value(self) -> Any:
-        if self.default is PydanticUndefined:
-            return self.marker.get_default(call_default_factory=True)
-        return self.default
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class SourcePlan:
-    """The parameters of one source of one callable, validated together in one call."""
-
-    source: Source
-    params: tuple[ParamPlan, ...]
-    validator: SchemaValidator  # of a model whose field `p<i>` is params[i], or the group's
-    group: tuple[GroupField, ...] | None = None  # set when params[0] is a model of parameters
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class GroupField:
-    """One field of a pydantic model used as a group of query, header or cookie parameters."""
-
-    key: str  # what the source calls it ("x-token" for a header field `x_token`)
-    alias: str  # what the model reads it as
-    is_sequence: bool
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -227,12 +185,12 @@ def compile_callable(
         elif (what := _injected(annotation)) is not None:
             injected.append((name, what))
         else:
-            param = _param(name, annotation, marker, default, context.path_names)
+            param = compile_param(name, annotation, marker, default, context.path_names)
             found[param.source].append(param)
     sources = tuple(
         source_plan
         for source in (Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE)
-        for source_plan in _source_plans(source, tuple(found[source]))
+        for source_plan in compile_sources(source, tuple(found[source]))
     )
     body = BodyPlan(tuple(found[Source.BODY]), False, _NO_VALIDATOR) if found[Source.BODY] else None
     return CallablePlan(
@@ -347,123 +305,6 @@ def _injected(annotation: Any) -> str | None:
     return next((what for kind, what in INJECTED.items() if issubclass(annotation, kind)), None)
 
 
-def _param(
-    name: str, annotation: Any, marker: Any, default: Any, path_names: AbstractSet[str]
-) -> ParamPlan:
-    """Decide one parameter's source, the key it is read under, and its default."""
-    _check_marker(name, annotation, marker, default, path_names)
-    if isinstance(marker, params.Param):
-        source = Source(marker.in_.value)
-    elif isinstance(marker, params.Body):
-        source = Source.BODY
-    elif name in path_names:
-        source, marker = Source.PATH, params.Path()
-    elif _holds(annotation, UploadFile):
-        source, marker = Source.BODY, params.File()  # COMPAT: an UploadFile needs no File()
-    elif is_scalar(annotation):
-        source, marker = Source.QUERY, params.Query()
-    else:
-        source, marker = Source.BODY, params.Body()
-    if not isinstance(marker, FieldInfo):
-        marker = params.Query()
-    if default is inspect.Parameter.empty:
-        default = marker.default
-    if source is Source.PATH:
-        default = PydanticUndefined  # COMPAT: a path parameter is always required
-    key, *other_keys = _keys(name, marker) or [marker.alias or name]
-    if source is Source.HEADER and key == name and marker.convert_underscores:
-        key = name.replace("_", "-")
-    repeats = source in (Source.QUERY, Source.HEADER) or isinstance(marker, params.Form)
-    sequence = repeats and is_sequence(annotation)
-    return ParamPlan(name, source, key, annotation, marker, default, sequence, tuple(other_keys))
-
-
-_NO_DEFAULT = (inspect.Parameter.empty, PydanticUndefined, Ellipsis)
-
-
-def _check_marker(
-    name: str, annotation: Any, marker: Any, default: Any, path_names: AbstractSet[str]
-) -> None:
-    """Refuse, at registration as FastAPI does, a marker that cannot mean what it says."""
-    if name in path_names and isinstance(marker, FieldInfo) and not isinstance(marker, params.Path):
-        raise FastAPIError(f"{name!r} is in the path: it cannot be a {type(marker).__name__}")
-    if isinstance(marker, params.Path) and all(default is not no for no in _NO_DEFAULT):
-        raise FastAPIError(f"path parameter {name!r} cannot have a default: it is always given")
-    if isinstance(marker, params.Param) and not isinstance(marker, params.Path):
-        structured = not (is_scalar(annotation) or is_sequence(annotation))
-        if structured and not _is_model(annotation):
-            kind = type(marker).__name__
-            raise FastAPIError(f"{kind} parameter {name!r} must be a scalar, a list or a model")
-
-
-def _keys(name: str, marker: FieldInfo) -> list[str]:
-    """The keys a `validation_alias` accepts: one string, or AliasChoices of plain strings.
-
-    COMPAT: as in FastAPI, the first choice names the parameter (in a "missing" error and in
-    OpenAPI); whichever choice the request has is read and reported.
-    """
-    alias = marker.validation_alias
-    if isinstance(alias, str):
-        return [alias]
-    if isinstance(alias, AliasChoices):
-        return [choice for choice in alias.choices if isinstance(choice, str)]
-    return []
-
-
-def _source_plans(source: Source, found: tuple[ParamPlan, ...]) -> list[SourcePlan]:
-    """One validator for the plain parameters of a source, one per model of parameters.
-
-    COMPAT: a pydantic model in a source is a group of parameters, one per field; it also
-    sees the source's other keys, so `extra="forbid"` refuses them, as in FastAPI.
-    """
-    plain = tuple(param for param in found if not _is_model(param.annotation))
-    plans: list[SourcePlan] = []
-    for param in found:  # in declaration order, which is the order errors are reported in
-        if _is_model(param.annotation):
-            plans.append(_group_plan(source, param))
-        elif param is plain[0]:
-            plans.append(SourcePlan(source, plain, _container(source.value, plain)))
-    return plans
-
-
-def _is_model(annotation: Any) -> bool:
-    return inspect.isclass(annotation) and issubclass(annotation, BaseModel)
-
-
-def _group_plan(source: Source, param: ParamPlan) -> SourcePlan:
-    model = param.annotation
-    adapter: TypeAdapter[Any] = TypeAdapter(annotate(model, param.marker))
-    group = tuple(
-        _group_field(source, param, name, info) for name, info in model.model_fields.items()
-    )
-    return SourcePlan(source, (param,), adapter.validator, group)  # type: ignore[arg-type]
-
-
-def _group_field(source: Source, param: ParamPlan, name: str, info: FieldInfo) -> GroupField:
-    alias = info.validation_alias if isinstance(info.validation_alias, str) else info.alias or name
-    key = alias
-    converts = getattr(param.marker, "convert_underscores", True)
-    if source is Source.HEADER and converts and alias == name:
-        key = name.replace("_", "-")
-    return GroupField(key, alias, is_sequence(info.annotation))
-
-
-def _container(label: str, found: tuple[ParamPlan, ...]) -> SchemaValidator:
-    """A pydantic model with one field per parameter, read by the parameter's key.
-
-    One validator call then checks a whole source. Fields are named p0, p1, ...: a
-    parameter's own name may be anything Python allows, which a model field may not be.
-    """
-    fields: dict[str, Any] = {}
-    for index, param in enumerate(found):
-        alias = AliasChoices(param.key, *param.other_keys) if param.other_keys else param.key
-        annotated = annotate(param.annotation, param.marker, Field(validation_alias=alias))
-        has_default = param.default is not PydanticUndefined
-        fields[f"p{index}"] = (annotated, param.default) if has_default else annotated
-    model: type[BaseModel] = create_model(f"{label}_parameters", **fields)
-    return model.__pydantic_validator__  # type: ignore[return-value]
-
-
 def _call_kind(call: Callable[..., Any]) -> CallKind:
     target = call if inspect.isclass(call) else call_target(call)
     if inspect.isasyncgenfunction(target):
@@ -504,7 +345,7 @@ def _with_body(plan: CallablePlan, embed: bool, is_form: bool) -> CallablePlan:
     if body is not None and is_form:
         body = _form_body(body.params)
     elif body is not None:
-        validator = _container("body", body.params) if embed else _adapter(body.params[0])
+        validator = compile_container("body", body.params) if embed else _adapter(body.params[0])
         body = BodyPlan(body.params, embed, validator)
     return dataclasses.replace(plan, dependencies=dependencies, body=body)
 
@@ -519,27 +360,15 @@ def _form_body(found: tuple[ParamPlan, ...]) -> BodyPlan:
     only = found[0].annotation
     if len(found) == 1 and inspect.isclass(only) and issubclass(only, BaseModel):
         fields = tuple(
-            _group_field(Source.BODY, found[0], name, info)
+            group_field(Source.BODY, found[0], name, info)
             for name, info in only.model_fields.items()
         )
         # COMPAT: as in FastAPI, a `bytes` field of the model is not given a file's content.
         return BodyPlan(found, False, _adapter(found[0]), FormPlan(fields, frozenset(), True))
     fields = tuple(GroupField(param.key, param.key, param.is_sequence) for param in found)
-    reads_bytes = frozenset(param.key for param in found if _holds(param.annotation, bytes))
+    reads_bytes = frozenset(param.key for param in found if holds(param.annotation, bytes))
     form = FormPlan(fields, reads_bytes, False)
-    return BodyPlan(found, True, _container("body", found), form)
-
-
-def _holds(annotation: Any, kind: type[Any]) -> bool:
-    """Whether `annotation` is `kind`, or an Optional, a union or a sequence of it."""
-    if inspect.isclass(annotation) and issubclass(annotation, kind):
-        return True
-    origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin is Annotated:
-        return _holds(arguments[0], kind)
-    if origin in (typing.Union, types.UnionType) or is_sequence(annotation):
-        return any(_holds(argument, kind) for argument in arguments)
-    return False
+    return BodyPlan(found, True, compile_container("body", found), form)
 
 
 _NO_VALIDATOR: Any = None  # a placeholder until _with_body sets the real one

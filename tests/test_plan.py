@@ -10,11 +10,12 @@ import pydantic
 import pytest
 from pydantic import BaseModel
 
-import minifast.plan
+import minifast._parameters
 from minifast import Body, Depends, FastAPI, Header, Path, Query, Request, Response
+from minifast._parameters import Source
 from minifast.background import BackgroundTasks
 from minifast.exceptions import DependencyScopeError, FastAPIError
-from minifast.plan import CallKind, Source
+from minifast.plan import CallKind
 from tests.support import request
 
 
@@ -127,7 +128,7 @@ def test_requests_do_no_introspection(monkeypatch: pytest.MonkeyPatch) -> None:
         (inspect, "signature"),
         (typing, "get_type_hints"),
         (pydantic.TypeAdapter, "__init__"),  # any adapter built anywhere
-        (minifast.plan, "create_model"),  # where the plan looks it up
+        (minifast._parameters, "create_model"),  # where the plan looks it up
         (re, "compile"),
     ]:
         monkeypatch.setattr(owner, name, refuse)

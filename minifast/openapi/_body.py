@@ -8,10 +8,11 @@ from typing import Any
 from pydantic import create_model
 
 from minifast import params
+from minifast._parameters import ParamPlan
 from minifast.encoders import jsonable_encoder
 from minifast.openapi._params import marker_with_default, walk, with_default
 from minifast.openapi._schemas import SchemaField, Schemas, default_title, schema_field
-from minifast.plan import EndpointPlan, ParamPlan
+from minifast.plan import EndpointPlan
 
 
 @dataclasses.dataclass

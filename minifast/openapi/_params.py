@@ -13,10 +13,11 @@ from pydantic.fields import FieldInfo
 from pydantic.warnings import UnsupportedFieldAttributeWarning
 from pydantic_core import PydanticUndefined
 
+from minifast._parameters import ParamPlan, Source, SourcePlan
 from minifast._types_util import annotate
 from minifast.encoders import jsonable_encoder
 from minifast.openapi._schemas import SchemaField, Schemas, default_title, schema_field
-from minifast.plan import CallablePlan, ParamPlan, Source, SourcePlan
+from minifast.plan import CallablePlan
 from minifast.security.base import SecurityBase
 
 _LOCATIONS = (Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE)
