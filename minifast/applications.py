@@ -173,12 +173,15 @@ class MiniFast(PathOperations):
             return
 
         async def openapi(request: Request) -> JSONResponse:
-            # COMPAT: a root path the servers do not list yet is listed first, as in FastAPI.
+            # COMPAT: a root path the servers do not list yet is listed first, in this answer
+            # only (the cached document stays as built), as in FastAPI.
+            document = self.openapi()
             root_path = request.scope.get("root_path", "").rstrip("/")
-            urls = {server.get("url") for server in self.servers}
+            servers = document.get("servers", [])
+            urls = {server.get("url") for server in servers}
             if root_path and self.root_path_in_servers and root_path not in urls:
-                self.servers.insert(0, {"url": root_path})
-            return JSONResponse(self.openapi())
+                document = {**document, "servers": [{"url": root_path}, *servers]}
+            return JSONResponse(document)
 
         self.router.add_route(self.openapi_url, openapi, include_in_schema=False)
 

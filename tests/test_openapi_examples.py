@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import examples
+from tests.support import request
 from tests.test_openapi import differences
 
 openapi_spec_validator = pytest.importorskip("openapi_spec_validator")
@@ -76,15 +77,28 @@ def test_example_document_is_valid_openapi(name: str) -> None:
     openapi_spec_validator.validate(document)
 
 
-@pytest.mark.parametrize("name", _example_apps())
-def test_example_document_equals_its_fastapi_twins(name: str, twins: None) -> None:
-    ours = importlib.import_module(name).app.openapi()
+def _twin_app(name: str) -> Any:
+    """The example's FastAPI twin app, or a skip if the example uses a minifast-only option."""
     try:
-        twin = importlib.import_module(f"{TWIN}.{name}")
+        return importlib.import_module(f"{TWIN}.{name}").app
     except TypeError as error:  # the example uses an option FastAPI does not have
         if "unexpected keyword argument" not in str(error):
             raise
         pytest.skip(f"no FastAPI twin: {error}")
-    expected = twin.app.openapi()
+
+
+@pytest.mark.parametrize("name", _example_apps())
+def test_example_document_equals_its_fastapi_twins(name: str, twins: None) -> None:
+    ours = importlib.import_module(name).app.openapi()
+    expected = _twin_app(name).openapi()
     assert differences(expected, ours) == []
     assert ours == expected
+
+
+@pytest.mark.parametrize("name", _example_apps())
+def test_example_serves_its_fastapi_twins_bytes(name: str, twins: None) -> None:
+    """/openapi.json byte for byte: key order and number types included."""
+    expected = request(_twin_app(name), "GET", "/openapi.json")
+    ours = request(importlib.import_module(name).app, "GET", "/openapi.json")
+    assert (ours.status, expected.status) == (200, 200)
+    assert ours.body == expected.body

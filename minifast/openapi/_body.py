@@ -70,7 +70,8 @@ def render_request_body(body: RequestBody, schemas: Schemas) -> dict[str, Any]:
     content: dict[str, Any] = {"schema": schemas.schema(body.field)}
     if body.examples:
         content["examples"] = jsonable_encoder(body.examples)
-    rendered: dict[str, Any] = {"content": {body.media_type: content}}
-    if body.required:
-        rendered["required"] = True
+    # COMPAT: FastAPI's insertion order, "required" first: it survives in the path items that
+    # _order.py leaves as plain dicts, as FastAPI's models do.
+    rendered: dict[str, Any] = {"required": True} if body.required else {}
+    rendered["content"] = {body.media_type: content}
     return rendered

@@ -3,7 +3,8 @@
 # documented route into an _Operation: its parameters (the plan's sources, dependencies'
 # included), its body, its response models. Pass two generates every JSON schema in one pydantic
 # call, so models are named once and `$ref`s agree. Pass three renders each operation per
-# method and gathers components (schemas, securitySchemes).
+# method and gathers components (schemas, securitySchemes). Last, _order.py puts every object's
+# keys in the order FastAPI's OpenAPI models give them, so the served bytes match FastAPI's.
 """get_openapi(): the app's routes as an OpenAPI 3.1 document (a JSON-ready dict)."""
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from pydantic import AnyUrl, TypeAdapter
-
 from minifast.encoders import jsonable_encoder
 from minifast.openapi._body import RequestBody, compile_request_body, render_request_body
+from minifast.openapi._order import order_like_fastapi
 from minifast.openapi._params import (
     Parameter,
     compile_parameters,
@@ -102,8 +102,8 @@ def get_openapi(
     document = _Document(Schemas(fields, separate_input_output_schemas))
     info = {
         "title": title, "summary": summary, "description": description or None,
-        "termsOfService": terms_of_service, "contact": _with_url(contact),
-        "license": _with_url(license_info), "version": version,
+        "termsOfService": terms_of_service, "contact": contact, "license": license_info,
+        "version": version,
     }  # fmt: skip
     output: dict[str, Any] = {"openapi": openapi_version, "info": info, "servers": servers or None}
     paths, webhook_paths = document.paths(operations), document.paths(hooks)
@@ -111,9 +111,8 @@ def get_openapi(
     output["paths"] = paths
     output["webhooks"] = webhook_paths or None
     output["tags"] = tags or None
-    output["externalDocs"] = _with_url(external_docs)
-    encoded: dict[str, Any] = jsonable_encoder(output, exclude_none=True)
-    return encoded
+    output["externalDocs"] = external_docs
+    return order_like_fastapi(jsonable_encoder(output, exclude_none=True))
 
 
 class _Document:
@@ -187,16 +186,6 @@ class _Document:
             methods = {method.lower(): self.operation(callback, method) for method in route.methods}
             rendered[route.name or ""] = {route.path: methods}
         return rendered
-
-
-_URL: TypeAdapter[AnyUrl] = TypeAdapter(AnyUrl)
-
-
-def _with_url(entry: dict[str, Any] | None) -> dict[str, Any] | None:
-    """COMPAT: FastAPI validates these URLs, which normalizes them ("https://a.b/")."""
-    if entry is None or entry.get("url") is None:
-        return entry
-    return {**entry, "url": str(_URL.validate_python(entry["url"]))}
 
 
 def _metadata(route: APIRoute) -> dict[str, Any]:
