@@ -35,9 +35,10 @@ test: check
 	$(BIN)/python -m pytest --cov=minifast --cov-branch --cov-report=term \
 		--cov-fail-under=$(COVERAGE_GATE) $(PYTEST_ARGS)
 
+# In-process, end-to-end (needs `wrk`: apt-get install wrk; skipped without it) and start-up
+# harnesses against FastAPI, ~3 min; writes benchmarks/RESULTS.md and benchmarks/results.png.
 bench: install
-	$(BIN)/python -m benchmarks.inprocess
-	$(BIN)/python -m benchmarks.routing
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .coverage .mypy_cache .ruff_cache

@@ -1,11 +1,18 @@
-"""The benchmark app, written once per framework: the two files differ only in imports."""
+"""The benchmark apps, written once per framework: the two files differ only in imports.
 
+`app` serves scenarios (a)-(e), (h) and (i); `middleware_app()` builds (g) and
+`routes_app(size)` builds (f). The letters match benchmarks/scenarios.py.
+"""
+
+import time
 from typing import Annotated, Any
 
 from pydantic import BaseModel
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query
-from fastapi.responses import StreamingResponse
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import Response, StreamingResponse
 
 app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 CLEANUPS = [0]  # how many "DB sessions" were closed: checked by the harness
@@ -107,4 +114,44 @@ async def stream() -> StreamingResponse:
 # (i) a blocking endpoint, run in the thread pool
 @app.get("/blocking")
 def blocking() -> dict[str, bool]:
+    time.sleep(0.001)
     return {"blocking": True}
+
+
+# (g) two function middlewares, CORS and GZip around a 2 KB JSON answer
+REPORT = {"rows": [{"id": index, "name": f"row {index}", "ok": True} for index in range(60)]}
+
+
+def stamp(header: str) -> Any:
+    async def add_header(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers[header] = "1"
+        return response
+
+    return add_header
+
+
+def middleware_app() -> FastAPI:
+    application = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    application.add_middleware(GZipMiddleware, minimum_size=500)
+    application.add_middleware(CORSMiddleware, allow_origins=["https://example.com"])
+    application.middleware("http")(stamp("x-inner"))
+    application.middleware("http")(stamp("x-outer"))
+
+    @application.get("/report")
+    async def report() -> dict[str, Any]:
+        return REPORT
+
+    return application
+
+
+# (f) many routes /r{i}/{id}; the scenarios hit the last one
+def routes_app(size: int) -> FastAPI:
+    application = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    for index in range(size):
+
+        async def endpoint(id: int) -> dict[str, int]:
+            return {"id": id}
+
+        application.add_api_route(f"/r{index}/{{id}}", endpoint, methods=["GET"], name=f"r{index}")
+    return application

@@ -1,100 +1,104 @@
 """In-process harness: each framework's app called directly (no sockets) in its own process.
 
-The driver starts one worker per framework and asks them in turn, round after round, to time
-the same scenario; the result of a scenario is the median of the per-round ratios, so drift
-in the machine's speed hits both frameworks alike. Every worker checks each scenario's answer
-(status and body) before timing it. Run: `python -m benchmarks.inprocess` (part of make bench).
+The driver starts one worker process per framework. Each worker builds the apps, checks every
+scenario's answer (status, body, headers, `yield` cleanups), then times on request: a scenario
+for a given number of requests, sequentially, or in batches of 50 run at once in an anyio task
+group for the concurrent scenario. The driver asks the two workers in turn, round after round
+(alternating who goes first), and reports the median time per request of each framework and
+the median of the per-round ratios, so drift in the machine's speed hits both frameworks alike.
+Run alone: `python -m benchmarks.inprocess`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
-import json
 import statistics
 import subprocess
 import sys
-import time
+from types import ModuleType
 from typing import Any
 
-from benchmarks.harness import call, http_scope
-from benchmarks.scenarios import SCENARIOS, Scenario
+from benchmarks.harness import call, time_concurrent, time_sequential
+from benchmarks.scenarios import SCENARIOS, Scenario, load_app, verify
 
 ROUNDS = 7
 TARGET_SECONDS = 0.15  # per round and framework
+CALIBRATION_COUNT = 20
 
 
-def check(app: Any, scenario: Scenario) -> None:
-    scope = http_scope(scenario.method, scenario.path, scenario.query)
-    scope["headers"] = scope["headers"] + scenario.headers
-    status, body = asyncio.run(call(app, scope, scenario.body))
-    good = status == scenario.status and (
-        body == scenario.expected if scenario.check is None else scenario.check(json.loads(body))
-    )
-    if not good:
-        raise AssertionError(f"{scenario.key}: {status} {body[:200]!r}")
+def check(module: ModuleType, app: Any, scenario: Scenario) -> None:
+    """Send the scenario once and raise AssertionError unless the answer is right."""
+    before = module.CLEANUPS[0]
+    verify(scenario, asyncio.run(call(app, scenario)))
+    cleanups = module.CLEANUPS[0] - before
+    if cleanups != scenario.cleanups:
+        raise AssertionError(f"({scenario.key}): {cleanups} cleanups, not {scenario.cleanups}")
 
 
-async def time_scenario(app: Any, scenario: Scenario, count: int) -> float:
-    """Seconds per request over `count` sequential requests."""
-    scope = http_scope(scenario.method, scenario.path, scenario.query)
-    scope["headers"] = scope["headers"] + scenario.headers
-    message = {"type": "http.request", "body": scenario.body, "more_body": False}
-
-    async def receive() -> dict[str, Any]:
-        return message
-
-    async def send(message: Any) -> None:
-        return None
-
-    started = time.perf_counter()
-    for _ in range(count):
-        await app(dict(scope), receive, send)
-    return (time.perf_counter() - started) / count
+def load_checked_apps(framework: str) -> dict[str, Any]:
+    """Every app the scenarios run on, by name, each scenario checked once."""
+    module = importlib.import_module(f"benchmarks.app_{framework}")
+    apps: dict[str, Any] = {}
+    for scenario in SCENARIOS:
+        if scenario.app not in apps:
+            apps[scenario.app] = load_app(module, scenario.app)
+        check(module, apps[scenario.app], scenario)
+    return apps
 
 
 def worker(framework: str) -> None:
-    """Answer `<scenario key> <count>` lines with seconds per request."""
-    app = importlib.import_module(f"benchmarks.app_{framework}").app
-    for scenario in SCENARIOS:
-        check(app, scenario)
+    """Answer `<scenario key> <count>` lines on stdin with seconds per request."""
+    apps = load_checked_apps(framework)
     by_key = {scenario.key: scenario for scenario in SCENARIOS}
     print("ready", flush=True)
     for line in sys.stdin:
         key, count = line.split()
-        seconds = asyncio.run(time_scenario(app, by_key[key], int(count)))
-        print(seconds, flush=True)
+        scenario = by_key[key]
+        timer = time_sequential if scenario.concurrency == 1 else time_concurrent
+        print(asyncio.run(timer(apps[scenario.app], scenario, int(count))), flush=True)
 
 
 class Worker:
+    """The driver's end of one worker process."""
+
     def __init__(self, framework: str) -> None:
         command = [sys.executable, "-m", "benchmarks.inprocess", "--worker", framework]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
-        assert self.process.stdout is not None and self.process.stdout.readline() == "ready\n"
+        if self._read() != "ready":
+            raise RuntimeError(f"the {framework} worker failed its checks")
 
     def time(self, key: str, count: int) -> float:
-        assert self.process.stdin is not None and self.process.stdout is not None
+        assert self.process.stdin is not None
         self.process.stdin.write(f"{key} {count}\n")
         self.process.stdin.flush()
-        return float(self.process.stdout.readline())
+        return float(self._read())
 
     def close(self) -> None:
         assert self.process.stdin is not None
         self.process.stdin.close()
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        finally:
+            self.process.kill()
+
+    def _read(self) -> str:
+        assert self.process.stdout is not None
+        return self.process.stdout.readline().strip()
 
 
-def compare(ours: Worker, theirs: Worker, key: str) -> dict[str, float]:
-    count = max(20, int(TARGET_SECONDS / ours.time(key, 20)))
-    theirs.time(key, 20)  # warm up
-    ratios, our_times, their_times = [], [], []
+def compare(ours: Worker, theirs: Worker, scenario: Scenario) -> dict[str, float]:
+    """Median µs per request of each framework and median per-round speed ratio."""
+    counts = [calibrate(worker_, scenario) for worker_ in (ours, theirs)]
+    our_times: list[float] = []
+    their_times: list[float] = []
+    runs = [(ours, counts[0], our_times), (theirs, counts[1], their_times)]
     for index in range(ROUNDS):
-        pair = [(ours, our_times), (theirs, their_times)]
-        for worker_, times in pair if index % 2 == 0 else reversed(pair):
-            times.append(worker_.time(key, count))
-        ratios.append(their_times[-1] / our_times[-1])
+        for worker_, count, times in runs if index % 2 == 0 else reversed(runs):
+            times.append(worker_.time(scenario.key, count))
+    ratios = [theirs_ / ours_ for ours_, theirs_ in zip(our_times, their_times, strict=True)]
     return {
         "minifast_us": statistics.median(our_times) * 1e6,
         "fastapi_us": statistics.median(their_times) * 1e6,
@@ -102,16 +106,21 @@ def compare(ours: Worker, theirs: Worker, key: str) -> dict[str, float]:
     }
 
 
+def calibrate(worker_: Worker, scenario: Scenario) -> int:
+    """How many requests (or batches) fill TARGET_SECONDS; the trial run warms up too."""
+    per_request = worker_.time(scenario.key, CALIBRATION_COUNT)
+    return max(CALIBRATION_COUNT, int(TARGET_SECONDS / per_request / scenario.concurrency))
+
+
 def main() -> dict[str, dict[str, float]]:
+    """Time every scenario on both frameworks; print and return the results by scenario key."""
     ours, theirs = Worker("minifast"), Worker("fastapi")
     results = {}
     try:
-        print("| scenario | minifast µs/req | FastAPI µs/req | throughput ratio |")
-        print("|---|---:|---:|---:|")
         for scenario in SCENARIOS:
-            found = results[scenario.key] = compare(ours, theirs, scenario.key)
-            print(f"| ({scenario.key}) {scenario.title} | {found['minifast_us']:.1f} | "
-                  f"{found['fastapi_us']:.1f} | {found['ratio']:.2f}x |", flush=True)  # fmt: skip
+            found = results[scenario.key] = compare(ours, theirs, scenario)
+            speeds = f"{found['minifast_us']:.1f} vs {found['fastapi_us']:.1f} µs"
+            print(f"in-process ({scenario.key}) {speeds}, x{found['ratio']:.2f}", flush=True)
     finally:
         ours.close()
         theirs.close()
