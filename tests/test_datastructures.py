@@ -414,6 +414,10 @@ QUERIES: dict[str, str | bytes | list[tuple[str, str]]] = {
     "latin-1-bytes": b"a=caf\xe9",
     "list": [("a", "1"), ("a", "2"), ("b", "x y")],
     "semicolon": "a=1;b=2",
+    "empty-fields": "&&a=1&&=&=x&",
+    "equals-in-value": "a==b=c&+=+",
+    "bad-escapes": "a=%zz%2&b%=%e9&%C3%A9%=1",
+    "plus-and-escaped-plus": "q=1+1%2B2&x+y=z",
 }
 
 

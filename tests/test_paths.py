@@ -242,3 +242,13 @@ def test_index_never_matches_a_template_without_leading_slash() -> None:
 def test_index_with_a_thousand_templates_resolves_the_last() -> None:
     index = build_index(*(f"/r{number}/{{item_id:int}}" for number in range(1000)))
     assert found(index, "/r999/5") == [("/r999/{item_id:int}", {"item_id": 5})]
+
+
+def test_index_answers_a_static_path_again_after_a_template_is_added() -> None:
+    index = build_index("/users/me")
+    assert found(index, "/users/me") == found(index, "/users/me") == [("/users/me", {})]
+    index.add("/users/{user_id}", "/users/{user_id}")
+    assert found(index, "/users/me") == [
+        ("/users/me", {}),
+        ("/users/{user_id}", {"user_id": "me"}),
+    ]

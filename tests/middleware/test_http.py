@@ -7,9 +7,10 @@ import itertools
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import pytest
 
-from tests.support import Captured, compare, framework, import_from, request
+from tests.support import Captured, compare, framework, http_scope, import_from, request
 
 
 @functools.cache
@@ -57,8 +58,12 @@ def build(name: str) -> Any:  # noqa: C901 - one app exercising every middleware
         raise fw.HTTPException(404, "nope")
 
     @app.get("/replaced")
-    async def replaced() -> dict[str, str]:
-        return {"never": "read"}
+    async def replaced() -> Any:
+        async def never_read() -> AsyncIterator[bytes]:
+            for _ in range(50):  # more than call_next holds: the inner stream is abandoned
+                yield b"never read"
+
+        return responses.StreamingResponse(never_read())
 
     @app.middleware("http")
     async def replace_answer(request: Any, call_next: Any) -> Any:
@@ -101,6 +106,38 @@ def body_messages(answer: Captured) -> list[bytes]:
 def test_streams_pass_through_chunk_by_chunk() -> None:
     answer = request(build("minifast"), "GET", "/stream")
     assert body_messages(answer) == [b"chunk0;", b"chunk1;", b"chunk2;", b""]
+
+
+def test_a_long_stream_runs_only_a_few_chunks_ahead_of_the_client() -> None:
+    fw = framework("minifast")
+    responses = import_from("minifast", "responses")
+    app = fw.FastAPI()
+    produced: list[int] = []
+    ahead: list[int] = []
+
+    @app.middleware("http")
+    async def passthrough(request: Any, call_next: Any) -> Any:
+        return await call_next(request)
+
+    @app.get("/long")
+    async def long() -> Any:
+        async def chunks() -> AsyncIterator[bytes]:
+            for index in range(200):
+                produced.append(index)
+                yield b"x"
+
+        return responses.StreamingResponse(chunks())
+
+    async def send(message: Any) -> None:
+        if message["type"] == "http.response.body" and message.get("more_body"):
+            ahead.append(len(produced) - (len(ahead) + 1))  # produced, not yet sent
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    anyio.run(app, http_scope("GET", "/long"), receive, send)
+    assert len(ahead) == 200
+    assert max(ahead) <= 10  # a few messages wait in between, never the whole stream
 
 
 def test_unhandled_errors_reach_the_server_error_layer_unwrapped() -> None:
@@ -151,6 +188,21 @@ def test_an_app_that_never_answers_is_an_error() -> None:
 
     with pytest.raises(RuntimeError, match="without a response"):
         request(middleware.BaseHTTPMiddleware(silent, dispatch), "GET", "/")
+
+
+def test_an_inner_answer_cut_short_ends_with_what_was_sent() -> None:
+    middleware = import_from("minifast", "middleware")
+
+    async def cut_short(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.trailers", "headers": [], "more_trailers": False})
+        await send({"type": "http.response.body", "body": b"partial", "more_body": True})
+
+    async def dispatch(request: Any, call_next: Any) -> Any:
+        return await call_next(request)
+
+    answer = request(middleware.BaseHTTPMiddleware(cut_short, dispatch), "GET", "/")
+    assert (answer.status, body_messages(answer)) == (200, [b"partial", b""])
 
 
 def test_background_tasks_of_the_inner_response_still_run() -> None:
