@@ -66,6 +66,7 @@ ENCODERS_BY_TYPE: dict[type[Any], Callable[[Any], Any]] = {
 }
 
 _SEQUENCES = (list, set, frozenset, GeneratorType, tuple, deque)
+_JSON_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -101,6 +102,8 @@ def _encode(obj: Any, options: _Options, include: Any = None, exclude: Any = Non
     custom = _custom_encoder(obj, options.custom_encoder)
     if custom is not None:
         return custom(obj)
+    if type(obj) in _JSON_LEAVES:  # PERF: nothing to convert; (e) 422 with 4 errors -48 µs
+        return obj
     if isinstance(obj, BaseModel):
         dumped = obj.model_dump(
             mode="json", include=include, exclude=exclude, by_alias=options.by_alias,
