@@ -102,8 +102,20 @@ def _encode(obj: Any, options: _Options, include: Any = None, exclude: Any = Non
     custom = _custom_encoder(obj, options.custom_encoder)
     if custom is not None:
         return custom(obj)
-    if type(obj) in _JSON_LEAVES:  # PERF: nothing to convert; (e) 422 with 4 errors -48 µs
+    # PERF: JSON values and the plain containers first, each by one type check; the 422 of (e),
+    # which encodes every error's input, 97 -> 48 µs with the dict fast path below.
+    kind = type(obj)
+    if kind in _JSON_LEAVES:
         return obj
+    if kind is dict:
+        return _encode_dict(obj, options, include, exclude)
+    if kind is list or kind is tuple:
+        return [_encode(item, options, include, exclude) for item in obj]
+    return _encode_object(obj, options, include, exclude)
+
+
+def _encode_object(obj: Any, options: _Options, include: Any, exclude: Any) -> Any:
+    """Models, dataclasses, enums, paths, subclasses of the plain types, then the rest."""
     if isinstance(obj, BaseModel):
         dumped = obj.model_dump(
             mode="json", include=include, exclude=exclude, by_alias=options.by_alias,
@@ -139,19 +151,27 @@ def _custom_encoder(
 
 
 def _encode_dict(obj: dict[Any, Any], options: _Options, include: Any, exclude: Any) -> Any:
+    allowed = None if include is None and exclude is None else _allowed(obj, include, exclude)
+    # PERF: with no custom encoders, plain keys and values are kept without a call each.
+    plain = () if options.custom_encoder else _JSON_LEAVES
+    encoded = {}
+    for key, value in obj.items():
+        if (allowed is not None and key not in allowed) or (value is None and options.exclude_none):
+            continue
+        if options.sqlalchemy_safe and isinstance(key, str) and key.startswith("_sa"):
+            continue  # SQLAlchemy's instance state, never user data
+        key = key if type(key) in plain else _encode(key, options)
+        encoded[key] = value if type(value) in plain else _encode(value, options)
+    return encoded
+
+
+def _allowed(obj: dict[Any, Any], include: Any, exclude: Any) -> set[Any]:
     allowed = set(obj)
     if include is not None:
         allowed &= set(include)
     if exclude is not None:
         allowed -= set(exclude)
-    encoded = {}
-    for key, value in obj.items():
-        if key not in allowed or (value is None and options.exclude_none):
-            continue
-        if options.sqlalchemy_safe and isinstance(key, str) and key.startswith("_sa"):
-            continue  # SQLAlchemy's instance state, never user data
-        encoded[_encode(key, options)] = _encode(value, options)
-    return encoded
+    return allowed
 
 
 def _encode_other(obj: Any, options: _Options) -> Any:
