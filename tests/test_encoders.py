@@ -8,11 +8,12 @@ import ipaddress
 import pathlib
 import re
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from typing import Any
 
 import pytest
 from pydantic import BaseModel, Field, SecretStr
+from pydantic_core import PydanticUndefined
 
 from minifast.encoders import jsonable_encoder
 from tests.support import import_from
@@ -47,6 +48,14 @@ class Mapping:
         return iter([("k", 1)])
 
 
+class Name(str):
+    """A subclass of a JSON type: taken by the slower path, kept as it is."""
+
+
+class Count(int):
+    pass
+
+
 def generated() -> Any:
     yield from (1, 2)
 
@@ -66,6 +75,7 @@ VALUES = {
     "nested": {"points": [Point(2, 3)], "inner": [Inner(value=3)], 1: "int key"},
     "object": Plain(),
     "pairs": Mapping(),
+    "subclasses": [Name("n"), Count(3), OrderedDict(a=Count(1)), PydanticUndefined],
 }  # fmt: skip
 
 OPTIONS = [
