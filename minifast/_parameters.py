@@ -84,16 +84,9 @@ def compile_param(
         source = Source(marker.in_.value)
     elif isinstance(marker, params.Body):
         source = Source.BODY
-    elif name in path_names:
-        source, marker = Source.PATH, params.Path()
-    elif holds(annotation, UploadFile):
-        source, marker = Source.BODY, params.File()  # COMPAT: an UploadFile needs no File()
-    elif is_scalar(annotation):
-        source, marker = Source.QUERY, params.Query()
-    else:
-        source, marker = Source.BODY, params.Body()
-    if not isinstance(marker, FieldInfo):
-        marker = params.Query()
+    else:  # no marker, or a plain pydantic Field() whose settings go onto the source's marker
+        source, kind = _implied_source(name, annotation, path_names)
+        marker = kind() if marker is None else _with_settings(kind, marker)
     if default is inspect.Parameter.empty:
         default = marker.default
     if source is Source.PATH:
@@ -106,6 +99,28 @@ def compile_param(
     return ParamPlan(name, source, key, annotation, marker, default, sequence, tuple(other_keys))
 
 
+def _implied_source(
+    name: str, annotation: Any, path_names: AbstractSet[str]
+) -> tuple[Source, type[FieldInfo]]:
+    """Where a parameter without a marker comes from, and the marker it is given."""
+    if name in path_names:
+        return Source.PATH, params.Path
+    if holds(annotation, UploadFile):
+        return Source.BODY, params.File  # COMPAT: an UploadFile needs no File()
+    if is_scalar(annotation):
+        return Source.QUERY, params.Query
+    return Source.BODY, params.Body
+
+
+def _with_settings(kind: type[FieldInfo], field: FieldInfo) -> FieldInfo:
+    """COMPAT: as in FastAPI, `Annotated[int, Field(gt=5)]` reads as `Query(gt=5)`, or Path..."""
+    merged = FieldInfo.merge_field_infos(kind(), field)
+    marker = kind()
+    for slot in FieldInfo.__slots__:  # pydantic's settings, keeping the marker's own class
+        setattr(marker, slot, getattr(merged, slot))
+    return marker
+
+
 _NO_DEFAULT = (inspect.Parameter.empty, PydanticUndefined, Ellipsis)
 
 
@@ -113,7 +128,8 @@ def _check_marker(
     name: str, annotation: Any, marker: Any, default: Any, path_names: AbstractSet[str]
 ) -> None:
     """Refuse, at registration as FastAPI does, a marker that cannot mean what it says."""
-    if name in path_names and isinstance(marker, FieldInfo) and not isinstance(marker, params.Path):
+    sourced = isinstance(marker, params.Param | params.Body)
+    if name in path_names and sourced and not isinstance(marker, params.Path):
         raise FastAPIError(f"{name!r} is in the path: it cannot be a {type(marker).__name__}")
     if isinstance(marker, params.Path) and all(default is not no for no in _NO_DEFAULT):
         raise FastAPIError(f"path parameter {name!r} cannot have a default: it is always given")

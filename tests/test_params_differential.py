@@ -382,3 +382,46 @@ def test_alias_choices_as_fastapi(
     method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
 ) -> None:
     compare(build_choices, method, path, query=query, body=body, headers=headers)
+
+
+class Measure(BaseModel):
+    a: int
+
+
+@functools.cache
+def build_fields(name: str) -> Any:
+    """A plain pydantic `Field()` as the marker: its settings apply in the implied source."""
+    fw = framework(name)
+    app = fw.FastAPI(openapi_url=None)
+
+    @app.get("/fields/{p}")
+    def fields(
+        p: Annotated[int, Field(gt=0)],
+        q: Annotated[int, Field(gt=5)] = 10,
+        r: Annotated[str, Field(alias="rr")] = "x",
+    ) -> list[Any]:
+        return [p, q, r]
+
+    @app.post("/field-body")
+    def field_body(
+        m: Annotated[Measure, Field(alias="mm")], n: Annotated[int, fw.Body(gt=1)] = 2
+    ) -> list[Any]:
+        return [m, n]
+
+    return app
+
+
+FIELD_CASES = [
+    case("GET", "/fields/1", "q=1", id="query-constraint"),
+    case("GET", "/fields/0", "q=7&rr=z", id="path-constraint-and-alias"),
+    case("GET", "/fields/3", "r=z", id="alias-only"),
+    case("POST", "/field-body", body=b'{"mm":{"a":1},"n":3}', id="body-alias"),
+    case("POST", "/field-body", body=b'{"m":{"a":1}}', id="body-alias-missing"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "path", "query", "body", "headers"), FIELD_CASES)
+def test_plain_field_markers_as_fastapi(
+    method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    compare(build_fields, method, path, query=query, body=body, headers=headers)
