@@ -84,6 +84,9 @@ class APIRoute(BaseRoute):
         self.template = compile_template(path)
         self.methods: set[str] = {method.upper() for method in methods or ["GET"]}
         self.name = options.get("name") or getattr(endpoint, "__name__", type(endpoint).__name__)
+        unknown = options.keys() - RouteOptions.__optional_keys__
+        if unknown:  # a misspelt option would otherwise be ignored in silence
+            raise TypeError(f"{path}: unknown route options {', '.join(sorted(unknown))}")
         self.options = options
         self.tags: list[str | Enum] = list(options.get("tags") or [])
         self.dependencies = list(options.get("dependencies") or [])

@@ -208,3 +208,9 @@ def test_disconnect_reaches_the_endpoint() -> None:
     with TestClient(app).websocket_connect("/wait") as websocket:
         websocket.close(1001)
     assert codes == [1001]
+
+
+def test_a_misspelt_route_option_is_refused() -> None:
+    app = FastAPI()
+    with pytest.raises(TypeError, match="unknown route options respones_model"):
+        app.get("/", respones_model=int)(lambda: 1)  # type: ignore[call-arg]
