@@ -47,6 +47,7 @@ from minifast.openapi.utils import get_openapi
 from minifast.plan import CallablePlan, DependencyOverrides
 from minifast.requests import Request
 from minifast.responses import JSONResponse, Response
+from minifast.routes import current_plan
 from minifast.routing import (
     APIRoute,
     APIRouter,
@@ -266,9 +267,7 @@ class MiniFast(PathOperations):
         """Every lifespan-scoped dependency the routes use, under the current overrides."""
         for route in self.routes:
             if isinstance(route, (APIRoute, APIWebSocketRoute)):
-                overrides = self.dependency_overrides
-                plan = overrides.plan_for(route) if overrides else route.plan
-                yield from lifespan_scoped(plan.endpoint)
+                yield from lifespan_scoped(current_plan(route, self).endpoint)
 
     # -- registration -------------------------------------------------------------------
 
