@@ -37,11 +37,11 @@ from minifast.middleware import (
 )
 from minifast.openapi.docs import (
     SwaggerUIAssets,
-    _compile_swagger_ui_assets,
-    _redoc_endpoint,
-    _swagger_ui_assets_endpoint,
-    _swagger_ui_endpoint,
-    _swagger_ui_redirect,
+    compile_swagger_ui_assets,
+    redoc_endpoint,
+    swagger_ui_assets_endpoint,
+    swagger_ui_endpoint,
+    swagger_ui_redirect,
 )
 from minifast.openapi.utils import get_openapi
 from minifast.plan import CallablePlan, DependencyOverrides
@@ -195,19 +195,19 @@ class MiniFast(PathOperations):
             return
         docs_url, redirect_url = self.docs_url, self.swagger_ui_oauth2_redirect_url
         if docs_url:
-            plan = _compile_swagger_ui_assets(assets, docs_url)
+            plan = compile_swagger_ui_assets(assets, docs_url)
             self.add_route(
-                docs_url, _swagger_ui_endpoint(self, plan), None, "swagger_ui_html", False
+                docs_url, swagger_ui_endpoint(self, plan), None, "swagger_ui_html", False
             )
             if redirect_url:
                 self.add_route(
-                    redirect_url, _swagger_ui_redirect, None, "swagger_ui_redirect", False
+                    redirect_url, swagger_ui_redirect, None, "swagger_ui_redirect", False
                 )
             if plan.is_local:
-                endpoint = _swagger_ui_assets_endpoint(plan)
+                endpoint = swagger_ui_assets_endpoint(plan)
                 self.add_route(plan.files_url, endpoint, None, "swagger_ui_assets", False)
         if self.redoc_url:
-            self.add_route(self.redoc_url, _redoc_endpoint(self), None, "redoc_html", False)
+            self.add_route(self.redoc_url, redoc_endpoint(self), None, "redoc_html", False)
 
     # -- the ASGI entry -----------------------------------------------------------------
 

@@ -29,8 +29,8 @@ from minifast.routes import (
     Route,
     WebSocketRoute,
     generate_unique_id,
+    route_path,
 )
-from minifast.routes import route_path as _route_path
 from minifast.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -260,9 +260,9 @@ class APIRouter(PathOperations):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # COMPAT: the outermost router stays scope["router"], even inside a mounted app.
         scope.setdefault("router", self)
-        route_path = _route_path(scope)
+        path = route_path(scope)
         kind = scope["type"]
-        matched, partial = self._select(route_path, kind, scope.get("method"))
+        matched, partial = self._select(path, kind, scope.get("method"))
         if matched is not None:
             route, path_params = matched
             scope["path_params"] = {**scope.get("path_params", {}), **path_params}
@@ -271,11 +271,11 @@ class APIRouter(PathOperations):
             await route.handle(scope, receive, send)
         elif partial is not None:
             allowed = ", ".join(sorted(partial.methods or ()))
-            await _refuse(scope, receive, send, 405, {"Allow": allowed})
-        elif kind == "http" and self._slash_twin(route_path):
+            await refuse(scope, receive, send, 405, {"Allow": allowed})
+        elif kind == "http" and self._slash_twin(path):
             await _redirect_to_twin(scope, receive, send)
         else:
-            await _refuse(scope, receive, send, 404, None)
+            await refuse(scope, receive, send, 404, None)
 
     def _select(
         self, route_path: str, kind: str, method: str | None
@@ -316,7 +316,7 @@ def _with_prefix(route: BaseRoute, prefix: str) -> BaseRoute:
     raise TypeError(f"cannot include a route of type {type(route).__name__}")
 
 
-async def _refuse(
+async def refuse(
     scope: Scope, receive: Receive, send: Send, status: int, headers: dict[str, str] | None
 ) -> None:
     """404 or 405: through the app's exception handlers when there is an app around us."""

@@ -25,7 +25,7 @@ from minifast._file_response import FileResponse
 from minifast.datastructures import URL, Headers
 from minifast.responses import RedirectResponse, Response
 from minifast.routes import route_path
-from minifast.routing import _refuse
+from minifast.routing import refuse
 from minifast.types import Receive, Scope, Send
 
 PathLike = str | os.PathLike[str]
@@ -65,13 +65,13 @@ class StaticFiles:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             # ASGI: only HTTP has files; a websocket is closed, as the router closes strays.
-            await _refuse(scope, receive, send, 404, None)
+            await refuse(scope, receive, send, 404, None)
         elif scope["method"] not in ("GET", "HEAD"):
-            await _refuse(scope, receive, send, 405, {"Allow": "GET, HEAD"})
+            await refuse(scope, receive, send, 405, {"Allow": "GET, HEAD"})
         else:
             response = await anyio.to_thread.run_sync(self._choose_response, scope)
             if response is None:
-                await _refuse(scope, receive, send, 404, None)
+                await refuse(scope, receive, send, 404, None)
             else:
                 await response(scope, receive, send)
 

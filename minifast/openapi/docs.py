@@ -224,7 +224,7 @@ _CDN_ASSETS = _SwaggerUIAssetsPlan(
 )
 
 
-def _compile_swagger_ui_assets(assets: SwaggerUIAssets, docs_url: str) -> _SwaggerUIAssetsPlan:
+def compile_swagger_ui_assets(assets: SwaggerUIAssets, docs_url: str) -> _SwaggerUIAssetsPlan:
     """The CDN's URLs, or this app's URLs for the files of the installed assets package.
 
     A missing package fails here, when the app is built, not on the first visit to /docs.
@@ -268,7 +268,7 @@ def _swagger_ui_folder() -> Path:
     return folder
 
 
-def _swagger_ui_endpoint(app: MiniFast, assets: _SwaggerUIAssetsPlan) -> Endpoint:
+def swagger_ui_endpoint(app: MiniFast, assets: _SwaggerUIAssetsPlan) -> Endpoint:
     """/docs: reads the app's settings per request, as FastAPI does, so later changes show."""
 
     async def swagger_ui_html(request: Request) -> HTMLResponse:
@@ -289,7 +289,7 @@ def _swagger_ui_endpoint(app: MiniFast, assets: _SwaggerUIAssetsPlan) -> Endpoin
     return swagger_ui_html
 
 
-def _swagger_ui_assets_endpoint(assets: _SwaggerUIAssetsPlan) -> Endpoint:
+def swagger_ui_assets_endpoint(assets: _SwaggerUIAssetsPlan) -> Endpoint:
     """<docs_url>/assets/{filename}: only the few files the page loads, nothing else on disk."""
 
     async def swagger_ui_assets(request: Request) -> FileResponse:
@@ -301,11 +301,11 @@ def _swagger_ui_assets_endpoint(assets: _SwaggerUIAssetsPlan) -> Endpoint:
     return swagger_ui_assets
 
 
-async def _swagger_ui_redirect(request: Request) -> HTMLResponse:
+async def swagger_ui_redirect(request: Request) -> HTMLResponse:
     return get_swagger_ui_oauth2_redirect_html()
 
 
-def _redoc_endpoint(app: MiniFast) -> Endpoint:
+def redoc_endpoint(app: MiniFast) -> Endpoint:
     async def redoc_html(request: Request) -> HTMLResponse:
         openapi_url = _root_path(request) + (app.openapi_url or "")
         return get_redoc_html(openapi_url=openapi_url, title=f"{app.title} - ReDoc")
