@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 
 from pydantic import BaseModel
 
@@ -119,7 +118,7 @@ class HTTPBasic(HTTPBase):
         try:
             # COMPAT: lenient base64 (stray characters dropped) and ASCII only, as FastAPI.
             decoded = base64.b64decode(encoded).decode("ascii")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, UnicodeDecodeError, or a non-ASCII header value
             raise self.make_not_authenticated_error() from None
         username, colon, password = decoded.partition(":")
         if not colon:

@@ -25,6 +25,7 @@ AUTHORIZATIONS = {
     "bearer-tab": b"Bearer\tabc",
     "leading-space": b" Bearer abc",
     "basic-good": _basic(b"user:pass"),
+    "basic-non-ascii": b"Basic \xe9",
     "basic-upper-case": b"BASIC " + base64.b64encode(b"user:pass"),
     "basic-empty-password": _basic(b"user:"),
     "basic-colon-only": _basic(b":"),
