@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
+import anyio
+
 from minifast.datastructures import FormData, Headers, UploadFile, spooled_file
 from minifast.exceptions import HTTPException
 from minifast.types import RawHeaders
@@ -72,21 +74,24 @@ async def parse_form(
             await parser.feed(chunk)
         return parser.result()
     except BaseException:
-        await parser.close()
+        with anyio.CancelScope(shield=True):  # a cancelled request still closes its files
+            await parser.close()
         raise
 
 
 async def _parse_urlencoded(stream: AsyncIterator[bytes], limits: FormLimits) -> FormData:
     """`a=1&b=x+y`; only the pair being read is held, never the whole body."""
     items: list[tuple[str, str]] = []
-    pending = b""
+    pending = bytearray()  # the pair being read; only each new chunk is split, never it again
     async for chunk in stream:
-        *pairs, pending = (pending + chunk).split(b"&")
-        for pair in pairs:
-            _add_pair(items, pair, limits)
+        first, *rest = chunk.split(b"&")
+        pending += first
+        for pair in rest:
+            _add_pair(items, bytes(pending), limits)
+            pending = bytearray(pair)
         if len(pending) > limits.max_part_size:
             raise _part_too_large(limits)
-    _add_pair(items, pending, limits)
+    _add_pair(items, bytes(pending), limits)
     return FormData(items)
 
 
