@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_servers import _free_port, _wait_until_serving
+from tests.test_servers import _wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(
@@ -22,15 +23,20 @@ EXAMPLES = sorted(
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[dict[str, str]]:
-    """One uvicorn per example, all started at once so their start-ups overlap."""
+    """One uvicorn per example, all started at once so their start-ups overlap.
+
+    Each is handed a socket already listening (`--fd`), so no two can race for a port.
+    """
     started: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
     try:
         for module in EXAMPLES:
-            port = _free_port()
-            command = [sys.executable, "-m", "uvicorn", f"{module}:app", "--port", str(port)]
-            process = subprocess.Popen(
-                command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
+            with socket.create_server(("127.0.0.1", 0)) as listener:
+                fd, port = listener.fileno(), listener.getsockname()[1]
+                command = [sys.executable, "-m", "uvicorn", f"{module}:app", "--fd", str(fd)]
+                process = subprocess.Popen(
+                    command, cwd=ROOT, pass_fds=(fd,),
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )  # fmt: skip
             started[module] = (process, f"http://127.0.0.1:{port}")
         for process, url in started.values():
             _wait_until_serving(url + "/openapi.json", process)
@@ -38,6 +44,7 @@ def servers() -> Iterator[dict[str, str]]:
     finally:
         for process, _ in started.values():
             process.terminate()
+        for process, _ in started.values():
             process.wait(timeout=10)
 
 
