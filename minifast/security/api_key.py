@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from minifast.requests import Request
-from minifast.security.base import SecurityBase, _described, _name
+from minifast.security.base import SecurityBase
 
 
 class APIKeyBase(SecurityBase):
@@ -19,15 +19,18 @@ class APIKeyBase(SecurityBase):
         description: str | None = None,
         auto_error: bool = True,
     ) -> None:
-        self.model = _described({"type": "apiKey", "in": self._location, "name": name}, description)
-        self.scheme_name = _name(self, scheme_name)
-        self.auto_error = auto_error
+        super().__init__(
+            {"type": "apiKey", "in": self._location, "name": name},
+            scheme_name,
+            description,
+            auto_error,
+        )
         self._key = name
         self._challenge = "APIKey"
 
     def _check(self, api_key: str | None) -> str | None:
         if not api_key:
-            self._refuse_unless_optional()
+            self.refuse_unless_optional()
         return api_key or None
 
 

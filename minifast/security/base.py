@@ -19,6 +19,15 @@ class SecurityBase:
     auto_error: bool = True
     _challenge: str = "Bearer"  # the WWW-Authenticate header of the 401
 
+    def __init__(
+        self, model: dict[str, Any], scheme_name: str | None, description: str | None,
+        auto_error: bool,
+    ) -> None:  # fmt: skip
+        self.model = _described(model, description)
+        # COMPAT: the class name by default, so a subclass gets its own name, as in FastAPI.
+        self.scheme_name = scheme_name or type(self).__name__
+        self.auto_error = auto_error
+
     def make_not_authenticated_error(self) -> HTTPException:
         """The 401 sent when credentials are missing or unreadable.
 
@@ -31,15 +40,10 @@ class SecurityBase:
             headers={"WWW-Authenticate": self._challenge},
         )
 
-    def _refuse_unless_optional(self) -> None:
+    def refuse_unless_optional(self) -> None:
         """Raise the 401, unless authentication is optional (`auto_error=False`)."""
         if self.auto_error:
             raise self.make_not_authenticated_error()
-
-
-def _name(scheme: SecurityBase, scheme_name: str | None) -> str:
-    """The name given, else the class name: a subclass gets its own name, as in FastAPI."""
-    return scheme_name or type(scheme).__name__
 
 
 def _described(model: dict[str, Any], description: str | None) -> dict[str, Any]:

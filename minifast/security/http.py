@@ -7,7 +7,7 @@ import base64
 from pydantic import BaseModel
 
 from minifast.requests import Request
-from minifast.security.base import SecurityBase, _described, _name
+from minifast.security.base import SecurityBase
 from minifast.security.utils import get_authorization_scheme_param
 
 
@@ -38,18 +38,16 @@ class HTTPBase(SecurityBase):
         description: str | None = None,
         auto_error: bool = True,
     ) -> None:
-        self.model = _described({"type": "http", "scheme": scheme}, description)
-        self.scheme_name = _name(self, scheme_name)
-        self.auto_error = auto_error
+        super().__init__({"type": "http", "scheme": scheme}, scheme_name, description, auto_error)
         self._challenge = scheme.title()
 
     async def __call__(self, request: Request) -> HTTPAuthorizationCredentials | None:
         scheme, credentials = get_authorization_scheme_param(request.headers.get("Authorization"))
         if not (scheme and credentials):
-            self._refuse_unless_optional()
+            self.refuse_unless_optional()
             return None
         if self._required_scheme is not None and scheme.lower() != self._required_scheme:
-            self._refuse_unless_optional()
+            self.refuse_unless_optional()
             return None
         return HTTPAuthorizationCredentials(scheme=scheme, credentials=credentials)
 
@@ -113,7 +111,7 @@ class HTTPBasic(HTTPBase):
         authorization = request.headers.get("Authorization")
         scheme, encoded = get_authorization_scheme_param(authorization)
         if scheme.lower() != "basic":
-            self._refuse_unless_optional()
+            self.refuse_unless_optional()
             return None
         try:
             # COMPAT: lenient base64 (stray characters dropped) and ASCII only, as FastAPI.

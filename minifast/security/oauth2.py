@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from minifast.param_functions import Form
 from minifast.requests import Request
-from minifast.security.base import SecurityBase, _described, _name
+from minifast.security.base import SecurityBase
 from minifast.security.utils import get_authorization_scheme_param
 
 # OpenAPI's flows and each flow's fields, in the order FastAPI's documents list them.
@@ -27,14 +27,12 @@ class OAuth2(SecurityBase):
         auto_error: bool = True,
     ) -> None:
         model = {"type": "oauth2", "flows": _compile_flows(flows or {})}
-        self.model = _described(model, description)
-        self.scheme_name = _name(self, scheme_name)
-        self.auto_error = auto_error
+        super().__init__(model, scheme_name, description, auto_error)
 
     async def __call__(self, request: Request) -> str | None:
         authorization = request.headers.get("Authorization")
         if not authorization:
-            self._refuse_unless_optional()
+            self.refuse_unless_optional()
         return authorization or None
 
 
@@ -100,7 +98,7 @@ def _bearer_token(scheme: OAuth2, request: Request) -> str | None:
     authorization = request.headers.get("Authorization")
     kind, token = get_authorization_scheme_param(authorization)
     if not authorization or kind.lower() != "bearer":
-        scheme._refuse_unless_optional()
+        scheme.refuse_unless_optional()
         return None
     return token
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from minifast.requests import Request
-from minifast.security.base import SecurityBase, _described, _name
+from minifast.security.base import SecurityBase
 
 
 class OpenIdConnect(SecurityBase):
@@ -18,12 +18,10 @@ class OpenIdConnect(SecurityBase):
         auto_error: bool = True,
     ) -> None:
         model = {"type": "openIdConnect", "openIdConnectUrl": openIdConnectUrl}
-        self.model = _described(model, description)
-        self.scheme_name = _name(self, scheme_name)
-        self.auto_error = auto_error
+        super().__init__(model, scheme_name, description, auto_error)
 
     async def __call__(self, request: Request) -> str | None:
         authorization = request.headers.get("Authorization")
         if not authorization:
-            self._refuse_unless_optional()
+            self.refuse_unless_optional()
         return authorization or None
