@@ -64,6 +64,7 @@ class SourcePlan:
     params: tuple[ParamPlan, ...]
     validator: SchemaValidator  # of a model whose field `p<i>` is params[i], or the group's
     group: tuple[GroupField, ...] | None = None  # set when params[0] is a model of parameters
+    group_keys: frozenset[str] = frozenset()  # its fields' keys and aliases: never extra keys
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -180,7 +181,8 @@ def _group_plan(source: Source, param: ParamPlan) -> SourcePlan:
     group = tuple(
         group_field(source, param, name, info) for name, info in model.model_fields.items()
     )
-    return SourcePlan(source, (param,), adapter.validator, group)  # type: ignore[arg-type]
+    keys = frozenset(name for field in group for name in (field.key, field.alias))
+    return SourcePlan(source, (param,), adapter.validator, group, keys)  # type: ignore[arg-type]
 
 
 def group_field(source: Source, param: ParamPlan, name: str, info: FieldInfo) -> GroupField:

@@ -1,11 +1,12 @@
-# How a plan is made: when a route is registered, its endpoint's signature is read once. Each
-# parameter gets a source by FastAPI's rules: a marker (`Query()`, `Header()`, `Depends()`, ...)
-# decides; else a name in the path template is a path parameter; else a special type (Request,
-# Response, BackgroundTasks, ...) is injected; else a scalar is a query parameter and anything
-# else (a model, a list, a dict) is the body. The parameters of one source are validated together
-# by one pydantic model built here, and dependencies become plans of their own, recursively. If
-# any body parameter is a Form()/File() (an UploadFile is one), the body is read as a form. The
-# result is frozen: resolve.py runs it per request without looking at a signature again.
+# How a plan is made: when a route is registered, its endpoint's signature is read once. A
+# `Depends()` parameter becomes a plan of its own, recursively; a special type (Request,
+# Response, BackgroundTasks, ...) is injected; any other parameter gets its source by FastAPI's
+# rules (see _parameters.py): a marker (`Query()`, `Header()`, ...) decides, else a name in the
+# path template is a path parameter, else a scalar is a query parameter and anything else (a
+# model, a list, a dict) is the body. The plain parameters of one source are validated together
+# by one pydantic model built here; a model of parameters has its own validator. If any body
+# parameter is a Form()/File() (an UploadFile is one), the body is read as a form. The result is
+# frozen: resolve.py runs it per request without looking at a signature again.
 """compile_endpoint(): signature → frozen EndpointPlan."""
 
 from __future__ import annotations

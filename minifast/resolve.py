@@ -302,10 +302,9 @@ def _resolve_group(
         found = _lookup(container, member.key, member.is_sequence)
         if found is not None:
             data[member.alias] = found
-    # A raw key spelled as a field's alias ("x_token" for header "x-token") is not that field.
-    declared = {member.key for member in source.group} | {member.alias for member in source.group}
     for key in container:
-        if key not in declared:
+        # A raw key spelled as a field's alias ("x_token" for header "x-token") is no extra.
+        if key not in source.group_keys:
             many = _lookup(container, key, is_sequence=True)
             data[key] = many[0] if len(many) == 1 else many
     try:

@@ -2,8 +2,8 @@
 # Anything else is checked against the response model (the `response_model=` option, else the
 # return annotation): validated, so a wrong shape is a server error (ResponseValidationError,
 # a 500) rather than a leak, and filtered, so fields the model lacks (a password hash) never
-# leave. With no response class chosen, pydantic-core writes the JSON bytes in one pass; with
-# none and no model, `jsonable_encoder` prepares the value for the response class. Status
+# leave. With a model and no response class chosen, pydantic-core writes the JSON bytes in one
+# pass; with no model, `jsonable_encoder` prepares the value for the response class. Status
 # and headers set on an injected `Response` are applied last.
 """Response models, serialization, and the choice of response class."""
 
