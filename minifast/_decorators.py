@@ -21,7 +21,7 @@ DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 
 
 class Inherit(Enum):
-    """A router's `max_body_size` when it sets none: its routes take the including router's."""
+    """A router option left unset (`max_body_size`, ...): its routes take the including router's."""
 
     INHERIT = "inherit"
 
@@ -52,6 +52,7 @@ class RouteOptions(TypedDict, total=False):
     openapi_extra: dict[str, Any] | None
     generate_unique_id_function: Callable[[APIRoute], str]
     max_body_size: int | None  # not in FastAPI: past it, 413; None lifts the limit
+    strict_content_type: bool  # False: a body with no Content-Type is read as JSON
 
 
 class PathOperations:

@@ -101,6 +101,7 @@ class MiniFast(PathOperations):
         swagger_ui_parameters: dict[str, Any] | None = None,
         swagger_ui_assets: SwaggerUIAssets = "cdn",  # not in FastAPI: "local" works offline
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,  # not in FastAPI; None: no limit
+        strict_content_type: bool = True,
         webhooks: APIRouter | None = None,
         separate_input_output_schemas: bool = True,
         root_path_in_servers: bool = True,
@@ -133,7 +134,8 @@ class MiniFast(PathOperations):
             default_response_class=default_response_class, responses=responses,
             deprecated=deprecated, include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
-            max_body_size=max_body_size, on_startup=on_startup, on_shutdown=on_shutdown,
+            max_body_size=max_body_size, strict_content_type=strict_content_type,
+            on_startup=on_startup, on_shutdown=on_shutdown,
             lifespan=lifespan,
         )  # fmt: skip
         self.exception_handlers: dict[Any, Callable[..., Any]] = {

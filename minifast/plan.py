@@ -130,6 +130,7 @@ class EndpointPlan:
     reads_form: bool = False  # the body is a form (urlencoded or multipart), not JSON
     max_body_size: int | None = DEFAULT_MAX_BODY_SIZE  # None: no limit
     exits_before_response: bool = False  # a `yield` dependency has scope="function"
+    json_without_content_type: bool = False  # strict_content_type=False: no header reads as JSON
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -162,10 +163,12 @@ def compile_endpoint(
             raise FastAPIError(f"websocket endpoint {route.path} cannot read a request body")
         return EndpointPlan(plan, None, False, (), _has_generators(plan))
     response = compile_response(route, plan.call)
-    limit = route.options.get("max_body_size", DEFAULT_MAX_BODY_SIZE)
     return EndpointPlan(
-        plan, response, bool(body_params), body_params, _has_generators(plan), is_form, limit,
-        _has_generators(plan, scope="function"),
+        plan, response, reads_body=bool(body_params), body_params=body_params,
+        has_cleanup=_has_generators(plan), reads_form=is_form,
+        max_body_size=route.options.get("max_body_size", DEFAULT_MAX_BODY_SIZE),
+        exits_before_response=_has_generators(plan, scope="function"),
+        json_without_content_type=not route.options.get("strict_content_type", True),
     )  # fmt: skip
 
 

@@ -106,7 +106,7 @@ async def produce(plan: EndpointPlan, context: _Context) -> Response:
         limit = plan.max_body_size if plan.max_body_size is not None else DEFAULT_MAX_FILE_SIZE
         context.body = await context.request.form(max_file_size=limit)
     elif plan.reads_body:
-        context.body = await read_body(context.request)
+        context.body = await read_body(context.request, plan.json_without_content_type)
     values, errors = await resolve_callable(plan.endpoint, context)
     if errors:
         body = None if context.body is PydanticUndefined else context.body
@@ -115,13 +115,18 @@ async def produce(plan: EndpointPlan, context: _Context) -> Response:
     return build_response(plan.response, content, context.response, context.background)
 
 
-async def read_body(request: Request) -> Any:
-    """The body as parsed JSON, or as bytes when not declared JSON, or Undefined when empty."""
+async def read_body(request: Request, json_without_content_type: bool = False) -> Any:
+    """The body as parsed JSON, or as bytes when not declared JSON, or Undefined when empty.
+
+    COMPAT: with `strict_content_type=False` (FastAPI 0.163), a body with no Content-Type at
+    all is read as JSON too.
+    """
     raw = await request.body()
     if not raw:
         return PydanticUndefined
     content_type = request.headers.get("content-type")
-    if not content_type or not _is_json(content_type):
+    declared_json = _is_json(content_type) if content_type else json_without_content_type
+    if not declared_json:
         return raw  # COMPAT: validated as bytes, so a model reports the wrong type
     try:
         # PERF: pydantic-core's parser is 4x faster than json's, (c) 3.1 -> 0.8 µs. It accepts no

@@ -56,6 +56,7 @@ class APIRouter(PathOperations):
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] = generate_unique_id,
         max_body_size: int | Inherit | None = Inherit.INHERIT,
+        strict_content_type: bool | Inherit = Inherit.INHERIT,
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         lifespan: Lifespan | None = None,
@@ -71,6 +72,7 @@ class APIRouter(PathOperations):
         self.include_in_schema = include_in_schema
         self.generate_unique_id_function = generate_unique_id_function
         self.max_body_size = max_body_size
+        self.strict_content_type = strict_content_type
         self.on_startup, self.on_shutdown = list(on_startup or []), list(on_shutdown or [])
         self.lifespan_context = compile_lifespan(lifespan, self.on_startup, self.on_shutdown)
         self.routes: list[BaseRoute] = []
@@ -118,6 +120,8 @@ class APIRouter(PathOperations):
         # The route's own limit wins, then the innermost router's that set one, then the app's.
         if not isinstance(self.max_body_size, Inherit):
             merged.setdefault("max_body_size", self.max_body_size)
+        if not isinstance(self.strict_content_type, Inherit):
+            merged.setdefault("strict_content_type", self.strict_content_type)
         route = APIRoute(
             self.prefix + path, endpoint, methods=methods,
             default_response_class=default_response_class, **merged,

@@ -425,3 +425,46 @@ def test_plain_field_markers_as_fastapi(
     method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
 ) -> None:
     compare(build_fields, method, path, query=query, body=body, headers=headers)
+
+
+@functools.cache
+def build_content_types(name: str) -> Any:
+    """`strict_content_type` on the app, a router and a route (FastAPI 0.163)."""
+    fw = framework(name)
+    app = fw.FastAPI(openapi_url=None, strict_content_type=False)
+    router = fw.APIRouter(strict_content_type=True)
+
+    @app.post("/lenient")
+    def lenient(item: Item) -> Item:
+        return item
+
+    @router.post("/strict")
+    def strict(item: Item) -> Item:
+        return item
+
+    def route_strict(item: Item) -> Item:
+        return item
+
+    app.router.add_api_route(
+        "/route-strict", route_strict, methods=["POST"], strict_content_type=True
+    )
+    app.include_router(router)
+    return app
+
+
+ITEM = b'{"name":"w","price":2}'
+CONTENT_TYPE_CASES = [
+    case("POST", "/lenient", body=ITEM, headers=[], id="lenient-no-header"),
+    case("POST", "/lenient", body=ITEM, headers=[(b"content-type", b"text/plain")],
+         id="lenient-other-type"),
+    case("POST", "/lenient", body=b"{", headers=[], id="lenient-malformed"),
+    case("POST", "/strict", body=ITEM, headers=[], id="router-strict"),
+    case("POST", "/route-strict", body=ITEM, headers=[], id="route-strict"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "path", "query", "body", "headers"), CONTENT_TYPE_CASES)
+def test_strict_content_type_as_fastapi(
+    method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    compare(build_content_types, method, path, query=query, body=body, headers=headers)
