@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import http.cookies
+import importlib
 import json
 import sys
+import warnings
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from email.utils import format_datetime
@@ -164,6 +166,53 @@ class JSONResponse(Response):
         ).encode("utf-8")
 
 
+class ORJSONResponse(JSONResponse):
+    """JSON written by the `orjson` package, which must be installed.
+
+    Deprecated, as in FastAPI 0.163: a response model or return type is already written to
+    JSON bytes by pydantic-core, with no custom class.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _warn_deprecated(type(self))
+        super().__init__(*args, **kwargs)
+
+    def render(self, content: Any) -> bytes:
+        orjson = _json_library("orjson", type(self))
+        data: bytes = orjson.dumps(
+            content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+        )
+        return data
+
+
+class UJSONResponse(JSONResponse):
+    """JSON written by the `ujson` package, which must be installed. Deprecated, as ORJSON's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _warn_deprecated(type(self))
+        super().__init__(*args, **kwargs)
+
+    def render(self, content: Any) -> bytes:
+        ujson = _json_library("ujson", type(self))
+        return str(ujson.dumps(content, ensure_ascii=False)).encode("utf-8")
+
+
+def _warn_deprecated(kind: type[Response]) -> None:
+    message = (
+        f"{kind.__name__} is deprecated: with a response model or return type, the JSON bytes "
+        "are already written by pydantic-core, faster, with no custom response class"
+    )
+    warnings.warn(message, DeprecationWarning, stacklevel=3)
+
+
+def _json_library(name: str, kind: type[Response]) -> Any:
+    """The optional JSON package, imported on first use (not by importing minifast)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise RuntimeError(f"{name} must be installed to use {kind.__name__}") from None
+
+
 class RedirectResponse(Response):
     """A redirect to `url`, by default a 307 so the method and body are kept."""
 
@@ -271,8 +320,10 @@ __all__ = [
     "FileResponse",
     "HTMLResponse",
     "JSONResponse",
+    "ORJSONResponse",
     "PlainTextResponse",
     "RedirectResponse",
     "Response",
     "StreamingResponse",
+    "UJSONResponse",
 ]

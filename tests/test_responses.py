@@ -8,6 +8,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timezone
 from email.utils import formatdate
@@ -17,6 +18,7 @@ from typing import Any
 import anyio
 import pytest
 
+import minifast.responses
 from minifast.background import BackgroundTask, BackgroundTasks
 from minifast.datastructures import URL
 from minifast.responses import (
@@ -28,7 +30,7 @@ from minifast.responses import (
     Response,
     StreamingResponse,
 )
-from tests.support import call_asgi, compare, http_scope, import_from, request
+from tests.support import call_asgi, compare, framework, http_scope, import_from, request
 
 MTIME = 1_700_000_000.25
 CONTENT = bytes(range(256)) * 800  # 200 KiB: several 64 KiB chunks
@@ -739,3 +741,46 @@ def test_url_object_redirect() -> None:
         302,
         "https://example.com/a%20b",
     )
+
+
+def build_third_party_json(name: str) -> Any:
+    """The deprecated ORJSON and UJSON response classes, as the app's default and per route."""
+    fw = framework(name)
+    responses = import_from(name, "responses")
+    app = fw.FastAPI(default_response_class=responses.ORJSONResponse, openapi_url=None)
+
+    @app.get("/orjson")
+    def orjson_default() -> Any:
+        return {1: "non-string key", "text": "é", "float": 1.5}
+
+    @app.get("/ujson", response_class=responses.UJSONResponse)
+    def ujson_route() -> Any:
+        return {"text": "é", "list": [1, None, True]}
+
+    return app
+
+
+@pytest.mark.parametrize("path", ["/orjson", "/ujson"])
+def test_third_party_json_responses_as_fastapi(path: str) -> None:
+    pytest.importorskip("orjson")
+    pytest.importorskip("ujson")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # both frameworks warn that the classes are deprecated
+        compare(build_third_party_json, "GET", path)
+
+
+@pytest.mark.parametrize("kind", ["ORJSONResponse", "UJSONResponse"])
+def test_third_party_json_responses_are_deprecated(kind: str) -> None:
+    response_class = getattr(minifast.responses, kind)
+    with pytest.warns(DeprecationWarning, match=f"{kind} is deprecated"):
+        response_class({"a": 1})
+
+
+def test_a_missing_json_library_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "orjson", None)  # as if not installed
+    with (
+        warnings.catch_warnings(),
+        pytest.raises(RuntimeError, match="orjson must be installed to use ORJSONResponse"),
+    ):
+        warnings.simplefilter("ignore")
+        minifast.responses.ORJSONResponse({"a": 1})
