@@ -36,8 +36,12 @@ class FieldOptions(TypedDict, total=False):
     min_length: int | None
     max_length: int | None
     pattern: str | re.Pattern[str] | None
+    regex: str | None  # deprecated: `pattern`
     discriminator: str | None
     strict: bool | None
+    validate_default: bool | None
+    union_mode: Literal["smart", "left_to_right"] | None
+    fail_fast: bool | None
     multiple_of: float | None
     allow_inf_nan: bool | None
     max_digits: int | None

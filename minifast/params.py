@@ -7,6 +7,7 @@ the plan the parameter's source and how OpenAPI should show it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -25,6 +26,10 @@ class ParamTypes(Enum):
 
 def _field_kwargs(default: Any, options: dict[str, Any]) -> dict[str, Any]:
     """FieldInfo's arguments; COMPAT: `alias` also names the value for validation and output."""
+    if options.get("regex") is not None:
+        warnings.warn("`regex` is deprecated: use `pattern`", DeprecationWarning, stacklevel=4)
+        options["pattern"] = options.pop("regex")
+    options.pop("regex", None)
     alias = options.get("alias")
     if alias is not None:
         options.setdefault("validation_alias", alias)

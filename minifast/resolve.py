@@ -193,10 +193,25 @@ def _resolve_source(
     try:
         validated = source.validator.validate_python(data, from_attributes=True)
     except ValidationError as error:
-        return located_errors(error, (source.source.value,), of_parameters=True)
+        return _named_by_key(
+            located_errors(error, (source.source.value,), of_parameters=True), source
+        )
     for param, value in zip(source.params, validated.__dict__.values(), strict=True):
         values[param.name] = value
     return []
+
+
+def _named_by_key(errors: ErrorList, source: SourcePlan) -> ErrorList:
+    """Errors located by the parameter's key, also where pydantic names the field `p<i>`.
+
+    It does so for a default checked with `validate_default=True`: no key was read for it.
+    """
+    fields = {f"p{index}": param.key for index, param in enumerate(source.params)}
+    for entry in errors:
+        where, *rest = entry["loc"][1:] or (None,)
+        if where in fields:
+            entry["loc"] = (entry["loc"][0], fields[where], *rest)
+    return errors
 
 
 async def _resolve_dependency(

@@ -13,6 +13,7 @@ import decimal
 import enum
 import functools
 import uuid
+import warnings
 from typing import Annotated, Any, Literal
 
 import pytest
@@ -468,3 +469,46 @@ def test_strict_content_type_as_fastapi(
     method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
 ) -> None:
     compare(build_content_types, method, path, query=query, body=body, headers=headers)
+
+
+@functools.cache
+def build_field_options(name: str) -> Any:
+    """validate_default, union_mode, fail_fast and the deprecated regex."""
+    fw = framework(name)
+    app = fw.FastAPI(openapi_url=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # `regex` is deprecated on both frameworks
+
+        @app.get("/options")
+        def options(
+            q: Annotated[int, fw.Query(validate_default=True, ge=5)] = 1,
+            s: Annotated[str, fw.Query(regex="^x+$")] = "x",
+            u: Annotated[int | str, fw.Query(union_mode="left_to_right")] = 0,
+            n: Annotated[list[int], fw.Query(fail_fast=True)] = [],  # noqa: B006
+        ) -> list[Any]:
+            return [q, s, u, n]
+
+    return app
+
+
+OPTION_CASES = [
+    case("GET", "/options", "q=7&s=xx&u=3&n=1", id="valid"),
+    case("GET", "/options", "q=7&s=y", id="regex"),
+    case("GET", "/options", id="default-validated"),
+    case("GET", "/options", "q=7&n=a&n=b", id="fail-fast"),
+    case("GET", "/options", "q=9&u=abc", id="left-to-right"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "path", "query", "body", "headers"), OPTION_CASES)
+def test_field_options_as_fastapi(
+    method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    compare(build_field_options, method, path, query=query, body=body, headers=headers)
+
+
+def test_regex_is_deprecated() -> None:
+    from minifast import Query
+
+    with pytest.warns(DeprecationWarning, match="use `pattern`"):
+        Query(regex="^a$")
