@@ -95,6 +95,8 @@ class MiniFast(PathOperations):
         responses: dict[int | str, dict[str, Any]] | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
+        callbacks: list[BaseRoute] | None = None,
+        openapi_external_docs: dict[str, Any] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] = generate_unique_id,
         swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
         swagger_ui_init_oauth: dict[str, Any] | None = None,
@@ -115,6 +117,7 @@ class MiniFast(PathOperations):
             version,
         )
         self.openapi_url, self.openapi_tags, self.servers = openapi_url, openapi_tags, servers or []
+        self.openapi_external_docs = openapi_external_docs
         self.docs_url, self.redoc_url = docs_url, redoc_url
         self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
         self.swagger_ui_init_oauth = swagger_ui_init_oauth
@@ -135,8 +138,7 @@ class MiniFast(PathOperations):
             deprecated=deprecated, include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
             max_body_size=max_body_size, strict_content_type=strict_content_type,
-            on_startup=on_startup, on_shutdown=on_shutdown,
-            lifespan=lifespan,
+            on_startup=on_startup, on_shutdown=on_shutdown, lifespan=lifespan, callbacks=callbacks,
         )  # fmt: skip
         self.exception_handlers: dict[Any, Callable[..., Any]] = {
             HTTPException: http_exception_handler,
@@ -167,6 +169,7 @@ class MiniFast(PathOperations):
                 license_info=self.license_info, routes=self.routes,
                 webhooks=self.webhooks.routes, tags=self.openapi_tags, servers=self.servers,
                 separate_input_output_schemas=self.separate_input_output_schemas,
+                external_docs=self.openapi_external_docs,
             )  # fmt: skip
         return self.openapi_schema
 
@@ -324,11 +327,14 @@ class MiniFast(PathOperations):
         responses: dict[int | str, dict[str, Any]] | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
+        callbacks: list[BaseRoute] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
     ) -> None:
         self.router.include_router(
             router, prefix=prefix, tags=tags, dependencies=dependencies,
             default_response_class=default_response_class, responses=responses,
-            deprecated=deprecated, include_in_schema=include_in_schema,
+            deprecated=deprecated, include_in_schema=include_in_schema, callbacks=callbacks,
+            generate_unique_id_function=generate_unique_id_function,
         )  # fmt: skip
 
     def add_api_websocket_route(

@@ -50,6 +50,7 @@ class APIRouter(PathOperations):
         dependencies: Sequence[params.Depends] | None = None,
         default_response_class: type[Response] | None = None,
         responses: dict[int | str, dict[str, Any]] | None = None,
+        callbacks: list[BaseRoute] | None = None,
         routes: list[BaseRoute] | None = None,
         redirect_slashes: bool = True,
         deprecated: bool | None = None,
@@ -67,6 +68,7 @@ class APIRouter(PathOperations):
         self.dependencies = list(dependencies or [])
         self.default_response_class = default_response_class
         self.responses = dict(responses or {})
+        self.callbacks = list(callbacks or [])
         self.redirect_slashes = redirect_slashes
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
@@ -111,6 +113,7 @@ class APIRouter(PathOperations):
             "tags": [*self.tags, *(options.get("tags") or [])],
             "dependencies": [*self.dependencies, *(options.get("dependencies") or [])],
             "responses": {**self.responses, **(options.get("responses") or {})},
+            "callbacks": [*self.callbacks, *(options.get("callbacks") or [])] or None,
             "deprecated": options.get("deprecated") or self.deprecated,  # COMPAT: `or`, as FastAPI
             "include_in_schema": self.include_in_schema and options.get("include_in_schema", True),
         }
@@ -196,8 +199,10 @@ class APIRouter(PathOperations):
         dependencies: Sequence[params.Depends] | None = None,
         default_response_class: type[Response] | None = None,
         responses: dict[int | str, dict[str, Any]] | None = None,
+        callbacks: list[BaseRoute] | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
     ) -> None:
         """Copy `router`'s routes in, under `prefix`, with these options added in front.
 
@@ -205,20 +210,20 @@ class APIRouter(PathOperations):
         """
         self._check_include(router, prefix)
         self.lifespan_context = nest_lifespans(self.lifespan_context, router.lifespan_context)
+        added: RouteOptions = {
+            "tags": tags or [], "dependencies": dependencies or [], "responses": responses or {},
+            "callbacks": callbacks or [], "deprecated": deprecated,
+            "include_in_schema": include_in_schema,
+        }  # fmt: skip
+        if generate_unique_id_function is not None:
+            added["generate_unique_id_function"] = generate_unique_id_function
         for route in router.routes:
             if isinstance(route, APIRoute):
-                options: RouteOptions = {
-                    **route.options,
-                    "tags": [*(tags or []), *route.tags],
-                    "dependencies": [*(dependencies or []), *route.dependencies],
-                    "responses": {**(responses or {}), **route.responses},
-                    "deprecated": route.deprecated or deprecated,  # COMPAT: `or`, as FastAPI
-                    "include_in_schema": include_in_schema and route.include_in_schema,
-                }
                 # COMPAT: a response class chosen by the route's own router beats this one.
                 chosen = route.default_response_class or default_response_class
                 chosen = chosen or self.default_response_class
                 methods = sorted(route.methods)
+                options = _included_options(route, added)
                 self._add_api_route(prefix + route.path, route.endpoint, methods, options, chosen)
             elif isinstance(route, APIWebSocketRoute):
                 merged = [*(dependencies or []), *route.dependencies]
@@ -300,6 +305,23 @@ class APIRouter(PathOperations):
             return False
         twin = route_path.rstrip("/") if route_path.endswith("/") else route_path + "/"
         return any("http" in route.scope_types for _, route, _ in self._index.find(twin))
+
+
+def _included_options(route: APIRoute, added: RouteOptions) -> RouteOptions:
+    """An included route's options: what include_router adds goes in front of the route's."""
+    options: RouteOptions = {
+        **route.options,
+        "tags": [*(added.get("tags") or []), *route.tags],
+        "dependencies": [*(added.get("dependencies") or []), *route.dependencies],
+        "responses": {**(added.get("responses") or {}), **route.responses},
+        "callbacks": [*(added.get("callbacks") or []), *(route.callbacks or [])] or None,
+        "deprecated": route.deprecated or added.get("deprecated"),  # COMPAT: `or`, as FastAPI
+        "include_in_schema": added.get("include_in_schema", True) and route.include_in_schema,
+    }
+    # COMPAT: an id function set on the route or its own router wins over this inclusion's.
+    if "generate_unique_id_function" in added:
+        options.setdefault("generate_unique_id_function", added["generate_unique_id_function"])
+    return options
 
 
 def _check_prefix(prefix: str) -> None:

@@ -638,3 +638,41 @@ def test_response_class_without_a_status_default_documents_200() -> None:
         return None
 
     assert list(app.openapi()["paths"]["/a"]["get"]["responses"]) == ["200"]
+
+
+def build_included_callbacks(name: str) -> Any:
+    """Callbacks and an id function given to APIRouter and include_router; external docs."""
+    fw = framework(name)
+    hooks = fw.APIRouter()
+
+    @hooks.post("{$callback_url}/events")
+    def event(body: dict[str, Any]) -> None:
+        return None
+
+    inner = fw.APIRouter(callbacks=hooks.routes)
+
+    @inner.post("/subscribe")
+    def subscribe(url: str) -> dict[str, Any]:
+        return {}
+
+    @inner.get("/plain", operation_id="plain_kept")
+    def plain() -> dict[str, Any]:
+        return {}
+
+    app = fw.FastAPI(openapi_external_docs={"url": "https://docs.example", "description": "d"})
+    app.include_router(
+        inner, prefix="/v1", callbacks=hooks.routes,
+        generate_unique_id_function=lambda route: f"custom_{route.name}",
+    )  # fmt: skip
+    return app
+
+
+def test_included_callbacks_and_id_function_as_fastapi() -> None:
+    with pytest.warns(UserWarning, match="Duplicate Operation ID"):  # the callback, twice
+        expected = request(build_included_callbacks("fastapi"), "GET", "/openapi.json")
+    with pytest.warns(UserWarning, match="Duplicate Operation ID"):
+        ours = request(build_included_callbacks("minifast"), "GET", "/openapi.json")
+    assert ours.body == expected.body
+    document = json.loads(ours.body)
+    assert document["paths"]["/v1/subscribe"]["post"]["operationId"] == "custom_subscribe"
+    assert document["paths"]["/v1/plain"]["get"]["operationId"] == "plain_kept"
