@@ -5,10 +5,13 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from minifast.requests import HTTPConnection
 from minifast.types import Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from minifast.responses import Response
 
 
 class WebSocketDisconnect(Exception):
@@ -67,8 +70,10 @@ class WebSocket(HTTPConnection):
             raise WebSocketDisconnect(code=1006) from None
         if kind == "websocket.accept":
             self.application_state = WebSocketState.CONNECTED
-        elif kind == "websocket.close":
-            self.application_state = WebSocketState.DISCONNECTED
+        elif kind == "websocket.http.response.start":
+            self.application_state = WebSocketState.RESPONSE
+        elif kind == "websocket.close" or not message.get("more_body", True):
+            self.application_state = WebSocketState.DISCONNECTED  # closed, or refused in full
 
     async def accept(
         self,
@@ -149,11 +154,38 @@ class WebSocket(HTTPConnection):
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
 
+    async def send_denial_response(self, response: Response) -> None:
+        """Refuse the handshake with an HTTP response instead of a bare close.
+
+        ASGI: only through the websocket denial extension, which the server must offer.
+        """
+        if "websocket.http.response" not in self.scope.get("extensions", {}):
+            raise RuntimeError("the server does not offer the websocket denial response extension")
+        await response(self.scope, self.receive, as_denial(self.scope, self.send))
+
+
+def as_denial(scope: Scope, send: Send) -> Send:
+    """`send` for an HTTP answer that refuses the connection.
+
+    ASGI: a websocket handshake is refused with an HTTP response through the websocket denial
+    extension, whose messages are the HTTP ones prefixed with "websocket.".
+    """
+    if scope["type"] == "http":
+        return send
+
+    async def send_denial(message: Message) -> None:
+        await send({**message, "type": f"websocket.{message['type']}"})
+
+    return send_denial
+
 
 # A second "websocket.accept" is refused: the handshake happens once.
 _EXPECTED_FROM_APP = {
-    WebSocketState.CONNECTING: frozenset({"websocket.accept", "websocket.close"}),
+    WebSocketState.CONNECTING: frozenset(
+        {"websocket.accept", "websocket.close", "websocket.http.response.start"}
+    ),
     WebSocketState.CONNECTED: frozenset({"websocket.send", "websocket.close"}),
+    WebSocketState.RESPONSE: frozenset({"websocket.http.response.body"}),
 }
 _EXPECTED_FROM_CLIENT = {
     WebSocketState.CONNECTING: frozenset({"websocket.connect"}),

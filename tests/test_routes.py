@@ -3,16 +3,19 @@
 # No `from __future__ import annotations`: apps are built inside functions.
 
 import functools
+import importlib
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import anyio
 import pytest
 
 from minifast import APIRouter, Depends, FastAPI, Header, WebSocket
 from minifast.exceptions import FastAPIError
+from minifast.responses import JSONResponse
 from minifast.routing import APIWebSocketRoute, NoMatchFound, WebSocketRoute
-from minifast.testclient import TestClient
+from minifast.testclient import TestClient, WebSocketDenialResponse
 from minifast.websockets import WebSocketDisconnect
 from tests.support import FRAMEWORKS, framework
 
@@ -214,3 +217,33 @@ def test_a_misspelt_route_option_is_refused() -> None:
     app = FastAPI()
     with pytest.raises(TypeError, match="unknown route options respones_model"):
         app.get("/", respones_model=int)(lambda: 1)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("name", FRAMEWORKS)
+def test_a_websocket_can_be_refused_with_an_http_response(name: str) -> None:
+    fw = framework(name)
+    responses = importlib.import_module(f"{name}.responses")
+    app = fw.FastAPI()
+
+    @app.websocket("/private")
+    async def private(websocket: fw.WebSocket, token: str = "") -> None:
+        if token != "secret":
+            refusal = responses.JSONResponse({"detail": "forbidden"}, status_code=403)
+            await websocket.send_denial_response(refusal)
+            return
+        await websocket.accept()
+        await websocket.send_text("welcome")
+
+    client = TestClient(app)
+    with pytest.raises(WebSocketDenialResponse) as refused, client.websocket_connect("/private"):
+        pass  # pragma: no cover - the handshake is refused
+    assert (refused.value.status_code, refused.value.json()) == (403, {"detail": "forbidden"})
+    with client.websocket_connect("/private?token=secret") as websocket:
+        assert websocket.receive_text() == "welcome"
+
+
+def test_denial_needs_the_servers_extension() -> None:
+    scope = {"type": "websocket", "path": "/", "headers": [], "query_string": b""}
+    websocket = WebSocket(scope, None, None)  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="denial response extension"):
+        anyio.run(websocket.send_denial_response, JSONResponse({}))

@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 from minifast.datastructures import URL
-from minifast.middleware.trustedhost import _as_denial
 from minifast.responses import PlainTextResponse, RedirectResponse, Response
 from minifast.types import ASGIApp, Receive, Scope, Send
+from minifast.websockets import as_denial
 
 _SECURE_SCHEMES = {"http": "https", "ws": "wss"}
 
@@ -27,7 +27,7 @@ class HTTPSRedirectMiddleware:
             await self.app(scope, receive, send)
             return
         response = _redirect(URL(scope=scope), secure_scheme)
-        await response(scope, receive, _as_denial(scope, send))
+        await response(scope, receive, as_denial(scope, send))
 
 
 def _redirect(url: URL, scheme: str) -> Response:

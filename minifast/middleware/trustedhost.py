@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from minifast.datastructures import URL, Headers
 from minifast.responses import PlainTextResponse, RedirectResponse, Response
-from minifast.types import ASGIApp, Message, Receive, Scope, Send
+from minifast.types import ASGIApp, Receive, Scope, Send
+from minifast.websockets import as_denial
 
 # RFC 3986 authority: a reg-name, an IPv6 literal or an IPvFuture one, then any port digits.
 _AUTHORITY = re.compile(
@@ -50,7 +51,7 @@ class TrustedHostMiddleware:
             await self.app(scope, receive, send)
             return
         response = self._refusal(scope, host, written)
-        await response(scope, receive, _as_denial(scope, send))
+        await response(scope, receive, as_denial(scope, send))
 
     def _refusal(self, scope: Scope, host: str | None, written: str) -> Response:
         if self._www_redirect and host is not None and f"www.{host}" in self._hosts:
@@ -83,18 +84,3 @@ def _host_name(written: str) -> str | None:
         except ValueError:
             return None
     return match["host"].lower()
-
-
-def _as_denial(scope: Scope, send: Send) -> Send:
-    """`send` for an answer that refuses the connection.
-
-    ASGI: a websocket handshake is refused with an HTTP response through the websocket denial
-    extension, whose messages are the HTTP ones prefixed with "websocket.".
-    """
-    if scope["type"] == "http":
-        return send
-
-    async def send_denial(message: Message) -> None:
-        await send({**message, "type": f"websocket.{message['type']}"})
-
-    return send_denial
