@@ -18,7 +18,7 @@ import typing
 from collections import UserDict
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
@@ -57,6 +57,12 @@ class CallKind(Enum):
     ASYNC_GENERATOR = "async generator"  # a `yield` dependency
     SYNC_GENERATOR = "sync generator"  # a `yield` dependency stepped in the thread pool
 
+
+# An endpoint of these kinds streams what it yields (see serialization.py).
+_GENERATORS: dict[CallKind, Literal["async", "sync"]] = {
+    CallKind.ASYNC_GENERATOR: "async",
+    CallKind.SYNC_GENERATOR: "sync",
+}
 
 # Types whose parameters are handed the live object instead of a validated value.
 INJECTED: dict[type[Any], str] = {
@@ -162,7 +168,7 @@ def compile_endpoint(
         if body_params:
             raise FastAPIError(f"websocket endpoint {route.path} cannot read a request body")
         return EndpointPlan(plan, None, False, (), _has_generators(plan))
-    response = compile_response(route, plan.call)
+    response = compile_response(route, plan.call, _GENERATORS.get(plan.kind))
     return EndpointPlan(
         plan, response, reads_body=bool(body_params), body_params=body_params,
         has_cleanup=_has_generators(plan), reads_form=is_form,

@@ -6,7 +6,8 @@
 # together (→ 422). Exit code of `yield` dependencies is entered on one of two exit stacks:
 # "function" scope closes when the endpoint returns, "request" scope after the response has been
 # sent; an exception is thrown into the generators innermost first, so a dependency can roll
-# back. Uploaded files are closed once the response has been sent.
+# back. Uploaded files are closed once the response has been sent. A generator endpoint is
+# called but not stepped: its response streams it, so "request" exit code runs after the stream.
 """Runs an EndpointPlan for one request."""
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from minifast.plan import (
 from minifast.requests import HTTPConnection, Request
 from minifast.responses import Response
 from minifast.security.oauth2 import SecurityScopes
-from minifast.serialization import build_response, injected_response
+from minifast.serialization import build_response, build_stream, injected_response
 from minifast.types import Send
 from minifast.validation import ErrorList, json_invalid, located_errors, missing
 from minifast.websockets import WebSocket
@@ -111,6 +112,10 @@ async def produce(plan: EndpointPlan, context: _Context) -> Response:
     if errors:
         body = None if context.body is PydanticUndefined else context.body
         raise RequestValidationError(errors, body=body)
+    if plan.response.stream is not None:
+        # Calling a generator function runs none of its code: the response will step it.
+        items = plan.endpoint.call(**values)
+        return build_stream(plan.response, items, context.response, context.background)
     content = await call(plan.endpoint, values)
     return build_response(plan.response, content, context.response, context.background)
 

@@ -4,30 +4,72 @@
 # a 500) rather than a leak, and filtered, so fields the model lacks (a password hash) never
 # leave. With a model and no response class chosen, pydantic-core writes the JSON bytes in one
 # pass; with no model, `jsonable_encoder` prepares the value for the response class. Status
-# and headers set on an injected `Response` are applied last.
+# and headers set on an injected `Response` are applied last. A generator endpoint streams:
+# each item as a JSON line, or as an SSE event with `response_class=EventSourceResponse`, each
+# validated and written by the item type its annotation gives (`-> AsyncIterable[Item]`).
 """Response models, serialization, and the choice of response class."""
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
+import json
 import typing
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+)
+from typing import TYPE_CHECKING, Any, Literal
 
+import anyio.lowlevel
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import SchemaSerializer, SchemaValidator
 
 from minifast._types_util import call_target
 from minifast.background import BackgroundTasks
+from minifast.concurrency import iterate_in_threadpool, run_in_threadpool
 from minifast.encoders import jsonable_encoder
 from minifast.exception_handlers import is_body_allowed_for_status_code
 from minifast.exceptions import FastAPIError, ResponseValidationError
-from minifast.responses import Response
+from minifast.responses import Response, StreamingResponse
+from minifast.sse import EventSourceResponse, ServerSentEvent, _EventStream, _finite
+from minifast.types import Receive, Scope, Send
 from minifast.validation import located_errors
 
 if TYPE_CHECKING:
     from minifast.routes import APIRoute
+
+# Annotations whose argument is the type of each item a generator endpoint yields.
+_STREAMS = frozenset({AsyncIterable, AsyncIterator, AsyncGenerator, Iterable, Iterator, Generator})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StreamPlan:
+    """How a generator endpoint's items are sent."""
+
+    format: Literal["jsonl", "sse", "raw"]  # raw: a chosen response class streams them as is
+    is_async: bool
+    adapter: TypeAdapter[Any] | None  # the item type, when the annotation gives one
+    dump_options: dict[str, Any]
+    validator: SchemaValidator | None = None  # PERF: the adapter's halves, as in ResponsePlan
+    serializer: SchemaSerializer | None = None
+
+    def dump(self, item: Any) -> bytes:
+        """One item as JSON: checked and written by the item type, else by `json.dumps`.
+
+        COMPAT: untyped items are written as FastAPI writes them: `json.dumps` of the
+        `jsonable_encoder` result (with spaces), NaN and infinities as null.
+        """
+        if self.adapter is None:
+            return json.dumps(_finite(jsonable_encoder(item))).encode()
+        value = _validated(self.validator, self.adapter, item)
+        serializer = self.serializer or self.adapter.serializer
+        return serializer.to_json(value, **self.dump_options)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -43,33 +85,35 @@ class ResponsePlan:
     # only the options that differ from pydantic's defaults: (c) 2.4 -> 1.1 µs per response.
     validator: SchemaValidator | None = None
     serializer: SchemaSerializer | None = None
+    stream: StreamPlan | None = None  # set for a generator endpoint
 
 
-def compile_response(route: APIRoute, endpoint: Callable[..., Any]) -> ResponsePlan:
-    """Decide the response model and class once, from the route's options and annotation."""
+def compile_response(
+    route: APIRoute,
+    endpoint: Callable[..., Any],
+    generator: Literal["async", "sync"] | None = None,
+) -> ResponsePlan:
+    """Decide the response model and class once, from the route's options and annotation.
+
+    `generator` says the endpoint is a generator function (which kind): it streams.
+    """
     options = route.options
-    model = options["response_model"] if "response_model" in options else _returned(endpoint)
+    stream = None
+    if generator is not None:
+        stream = _compile_stream(route, endpoint, generator == "async")
+    model = _response_model(route, endpoint, stream)
     adapter = None
     if model is not None:
         if not is_body_allowed_for_status_code(route.status_code):
             raise FastAPIError(f"Status code {route.status_code} must not have a response body")
-        try:
-            adapter = TypeAdapter(model)
-        except Exception as error:
-            raise FastAPIError(f"invalid response model {model!r} for {route.path}") from error
-    dump_options = {
-        "include": options.get("response_model_include"),
-        "exclude": options.get("response_model_exclude"),
-        "by_alias": options.get("response_model_by_alias", True),  # None would mean the config's
-        "exclude_unset": options.get("response_model_exclude_unset", False),
-        "exclude_defaults": options.get("response_model_exclude_defaults", False),
-        "exclude_none": options.get("response_model_exclude_none", False),
-    }
-    dump_options = {
-        key: value
-        for key, value in dump_options.items()
-        if key == "by_alias" or value not in (None, False)
-    }
+        adapter = _adapter(model, route.path)
+    if stream is not None:
+        # The model only shows in OpenAPI's components, as in FastAPI: items are the answer.
+        return ResponsePlan(
+            route.status_code, route.response_class, adapter, False, stream.dump_options,
+            stream=stream,
+        )  # fmt: skip
+    dump_options = _dump_options(options)
     # COMPAT: pydantic writes the bytes only when no response class was chosen anywhere (route,
     # router or app); a chosen class, even JSONResponse, renders the dumped data itself.
     explicit_class = "response_class" in options or route.default_response_class is not None
@@ -78,6 +122,73 @@ def compile_response(route: APIRoute, endpoint: Callable[..., Any]) -> ResponseP
         route.status_code, response_class, adapter, adapter is not None and not explicit_class,
         dump_options, _core(adapter, "validator"), _core(adapter, "serializer"),
     )  # fmt: skip
+
+
+def _response_model(
+    route: APIRoute, endpoint: Callable[..., Any], stream: StreamPlan | None
+) -> Any:
+    """`response_model=`, else the return annotation, unless a stream's annotation names items."""
+    if "response_model" in route.options:
+        return route.options["response_model"]
+    if stream is not None and typing.get_origin(_annotation(endpoint)) in _STREAMS:
+        return None
+    return _returned(endpoint)
+
+
+def _dump_options(options: Any) -> dict[str, Any]:
+    """The `response_model_*` options that differ from pydantic's defaults (and by_alias)."""
+    dump_options = {
+        "include": options.get("response_model_include"),
+        "exclude": options.get("response_model_exclude"),
+        "by_alias": options.get("response_model_by_alias", True),  # None would mean the config's
+        "exclude_unset": options.get("response_model_exclude_unset", False),
+        "exclude_defaults": options.get("response_model_exclude_defaults", False),
+        "exclude_none": options.get("response_model_exclude_none", False),
+    }
+    return {
+        key: value
+        for key, value in dump_options.items()
+        if key == "by_alias" or value not in (None, False)
+    }
+
+
+def _compile_stream(route: APIRoute, endpoint: Callable[..., Any], is_async: bool) -> StreamPlan:
+    """JSON Lines by default, SSE for an EventSourceResponse, raw for any other chosen class.
+
+    COMPAT: as in FastAPI, the item type comes from the annotation only, not from
+    `response_model=`; `ServerSentEvent` items and raw streams have none.
+    """
+    options = route.options
+    format_: Literal["jsonl", "sse", "raw"] = "jsonl"
+    if issubclass(route.response_class, EventSourceResponse):
+        format_ = "sse"
+    elif "response_class" in options:
+        format_ = "raw"
+    item = None
+    if format_ != "raw" and "response_model" not in options:
+        item = _stream_item(_annotation(endpoint))
+    adapter = None if item is None else _adapter(item, route.path)
+    return StreamPlan(
+        format_, is_async, adapter, _dump_options(options),
+        _core(adapter, "validator"), _core(adapter, "serializer"),
+    )  # fmt: skip
+
+
+def _stream_item(annotation: Any) -> Any:
+    """The item type of `AsyncIterable[Item]` and its kin (`Any` if bare); None otherwise."""
+    if typing.get_origin(annotation) not in _STREAMS:
+        return None
+    item = next(iter(typing.get_args(annotation)), Any)
+    if inspect.isclass(item) and issubclass(item, ServerSentEvent):
+        return None
+    return item
+
+
+def _adapter(model: Any, path: str) -> TypeAdapter[Any]:
+    try:
+        return TypeAdapter(model)
+    except Exception as error:
+        raise FastAPIError(f"invalid response model {model!r} for {path}") from error
 
 
 def _core(adapter: TypeAdapter[Any] | None, half: str) -> Any:
@@ -92,9 +203,13 @@ def _core(adapter: TypeAdapter[Any] | None, half: str) -> Any:
     return core if isinstance(core, SchemaValidator | SchemaSerializer) else None
 
 
+def _annotation(endpoint: Callable[..., Any]) -> Any:
+    return typing.get_type_hints(call_target(endpoint), include_extras=True).get("return")
+
+
 def _returned(endpoint: Callable[..., Any]) -> Any:
     """The return annotation as a response model; COMPAT: none for `-> Response` or `-> None`."""
-    annotation = typing.get_type_hints(call_target(endpoint), include_extras=True).get("return")
+    annotation = _annotation(endpoint)
     if annotation is None or annotation is type(None):
         return None
     if inspect.isclass(annotation) and issubclass(annotation, Response):
@@ -113,13 +228,12 @@ def build_response(
         if content.background is None:
             content.background = background
         return content
-    status_code = plan.status_code
-    if sub_response is not None and sub_response.status_code:
-        status_code = sub_response.status_code
+    status_code = _status_code(plan, sub_response)
     if plan.dumps_json:
         assert plan.adapter is not None
         serializer = plan.serializer or plan.adapter.serializer
-        body = serializer.to_json(_validated(plan, content), **plan.dump_options)
+        validated = _validated(plan.validator, plan.adapter, content)
+        body = serializer.to_json(validated, **plan.dump_options)
         response = Response(
             body, status_code or 200, media_type="application/json", background=background
         )
@@ -132,25 +246,118 @@ def build_response(
     return response
 
 
+def _status_code(plan: ResponsePlan, sub_response: Response | None) -> int | None:
+    """The route's status code, unless the injected Response set one."""
+    if sub_response is not None and sub_response.status_code:
+        return sub_response.status_code
+    return plan.status_code
+
+
+def build_stream(
+    plan: ResponsePlan,
+    items: Any,
+    sub_response: Response | None,
+    background: BackgroundTasks | None,
+) -> Response:
+    """The streaming Response for the generator a generator endpoint returned.
+
+    A sync generator is stepped in the thread pool. COMPAT: the generator has not run yet, so
+    status and headers it sets on an injected Response come too late, as in FastAPI.
+    """
+    stream = plan.stream
+    assert stream is not None, "only generator endpoints stream"
+    status_code = _status_code(plan, sub_response)
+    response: Response
+    if stream.format == "raw":
+        response = _rendered_raw(plan, items, status_code, background)
+    else:
+        source = items if stream.is_async else _in_threads(items)
+        if stream.format == "sse":
+            response = _EventStream(source, stream.dump, status_code or 200, background)
+        else:
+            response = _JSONLines(source, stream.dump, status_code or 200, background)
+    if sub_response is not None:
+        response.raw_headers.extend(sub_response.raw_headers)
+    return response
+
+
+async def _in_threads(items: Generator[Any, None, None]) -> AsyncGenerator[Any, None]:
+    """A sync generator stepped in the thread pool, and closed there once the stream ends.
+
+    Closed explicitly: an idle worker thread may still hold it, so it would not be collected.
+    """
+    try:
+        async for item in iterate_in_threadpool(items):
+            yield item
+    finally:
+        with anyio.CancelScope(shield=True):  # also when the stream ends by cancellation
+            await run_in_threadpool(items.close)
+
+
+class _JSONLines(StreamingResponse):
+    """One JSON line per item; the generator is closed as the response ends, however it ends.
+
+    Closed here, not left to the collector: a client gone mid-stream stops the generator now.
+    """
+
+    media_type = "application/jsonl"
+
+    def __init__(
+        self,
+        items: AsyncGenerator[Any, None],
+        dump: Callable[[Any], bytes],
+        status_code: int,
+        background: BackgroundTasks | None,
+    ) -> None:
+        self._items = items
+        super().__init__(self._lines(dump), status_code, background=background)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._items.aclose()
+
+    async def _lines(self, dump: Callable[[Any], bytes]) -> AsyncIterator[bytes]:
+        async for item in self._items:
+            yield dump(item) + b"\n"
+            # A generator that never awaits, sent to a server that never waits, could not be
+            # cancelled when its client goes: each line is a chance to.
+            await anyio.lowlevel.checkpoint()
+
+
+def _rendered_raw(
+    plan: ResponsePlan, items: Any, status_code: int | None, background: BackgroundTasks | None
+) -> Response:
+    """The chosen response class is handed the generator itself, to stream as it is."""
+    return plan.response_class(items, **_arguments(status_code, background))
+
+
+def _arguments(status_code: int | None, background: BackgroundTasks | None) -> dict[str, Any]:
+    """COMPAT: without a status code, the response class's own default applies."""
+    arguments: dict[str, Any] = {"background": background}
+    if status_code is not None:
+        arguments["status_code"] = status_code
+    return arguments
+
+
 def _rendered(
     plan: ResponsePlan, content: Any, status_code: int | None, background: BackgroundTasks | None
 ) -> Response:
     """The response class renders the value: dumped by the response model, if there is one."""
-    arguments: dict[str, Any] = {"background": background}
-    if status_code is not None:
-        arguments["status_code"] = status_code
+    arguments = _arguments(status_code, background)
     if plan.adapter is None:
         return plan.response_class(jsonable_encoder(content), **arguments)
     serializer = plan.serializer or plan.adapter.serializer
-    data = serializer.to_python(_validated(plan, content), mode="json", **plan.dump_options)
+    validated = _validated(plan.validator, plan.adapter, content)
+    data = serializer.to_python(validated, mode="json", **plan.dump_options)
     return plan.response_class(data, **arguments)
 
 
-def _validated(plan: ResponsePlan, content: Any) -> Any:
-    assert plan.adapter is not None
-    validator = plan.validator or plan.adapter.validator
+def _validated(validator: SchemaValidator | None, adapter: TypeAdapter[Any], content: Any) -> Any:
+    """The content checked against the response model; a mismatch is a server error."""
     try:
-        return validator.validate_python(content, from_attributes=True)
+        return (validator or adapter.validator).validate_python(content, from_attributes=True)
     except ValidationError as error:
         raise ResponseValidationError(
             located_errors(error, ("response",), of_parameters=False), body=content

@@ -74,6 +74,11 @@ def twins() -> Iterator[None]:
 @pytest.mark.parametrize("name", _example_apps())
 def test_example_document_is_valid_openapi(name: str) -> None:
     document = importlib.import_module(name).app.openapi()
+    if "itemSchema" in str(document):
+        # FastAPI 0.163 describes streams with OpenAPI 3.2's `itemSchema` in a 3.1 document.
+        version_3_2 = openapi_spec_validator.OpenAPIV32SpecValidator
+        openapi_spec_validator.validate({**document, "openapi": "3.2.0"}, cls=version_3_2)
+        return
     openapi_spec_validator.validate(document)
 
 

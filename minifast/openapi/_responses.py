@@ -25,6 +25,17 @@ _RANGES = {
     "DEFAULT": "Default Response",
 }
 
+# An SSE event's fields, as OpenAPI 3.2 describes a `text/event-stream` item.
+_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "data": {"type": "string"},
+        "event": {"type": "string"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+}
+
 _VALIDATION_ERROR_RESPONSE = {
     "description": "Validation Error",
     "content": {"application/json": {"schema": {"$ref": f"{REF_PREFIX}HTTPValidationError"}}},
@@ -37,16 +48,22 @@ class ResponseFields:
 
     model: SchemaField | None
     extras: dict[int | str, SchemaField]
+    stream_item: SchemaField | None = None  # what each item of a stream is
 
 
 def compile_responses(route: APIRoute) -> ResponseFields:
-    """COMPAT: FastAPI titles them `Response_<operationId>`, `Response_<code>_<operationId>`."""
-    model = None
+    """COMPAT: FastAPI titles: `Response_<id>`, `Response_<code>_<id>`, `StreamItem_<id>`."""
     response_plan = route.plan.response
-    if response_plan is not None and response_plan.adapter is not None:
+    assert response_plan is not None, "an APIRoute always has a response plan"
+    model = stream_item = None
+    if response_plan.adapter is not None:
         title = default_title(f"Response_{route.unique_id}")
         core_schema = response_plan.adapter.core_schema
         model = SchemaField(title, core_schema, "serialization")
+    stream = response_plan.stream
+    if stream is not None and stream.adapter is not None:
+        title = default_title(f"StreamItem_{route.unique_id}")
+        stream_item = SchemaField(title, stream.adapter.core_schema, "serialization")
     extras = {
         code: schema_field(
             response["model"], default_title(f"Response_{code}_{route.unique_id}"), "serialization"
@@ -54,7 +71,7 @@ def compile_responses(route: APIRoute) -> ResponseFields:
         for code, response in route.responses.items()
         if "model" in response
     }
-    return ResponseFields(model, extras)
+    return ResponseFields(model, extras, stream_item)
 
 
 def render_responses(route: APIRoute, fields: ResponseFields, schemas: Schemas) -> dict[str, Any]:
@@ -64,7 +81,11 @@ def render_responses(route: APIRoute, fields: ResponseFields, schemas: Schemas) 
     own = responses.setdefault(status_code, {})
     own["description"] = route.response_description
     media_type = route.response_class.media_type
-    if media_type and is_body_allowed_for_status_code(route.status_code):
+    stream = route.plan.response.stream if route.plan.response else None
+    has_body = is_body_allowed_for_status_code(route.status_code)
+    if has_body and stream is not None and stream.format != "raw":
+        own["content"] = _stream_content(stream.format, fields, schemas)
+    elif has_body and media_type:
         own["content"] = {media_type: {"schema": _own_schema(route, fields, schemas)}}
     for code, extra in route.responses.items():
         _merge_extra(responses, code, extra, fields.extras.get(code), schemas, media_type)
@@ -87,6 +108,19 @@ def _status_code(route: APIRoute) -> str:
     if parameter is not None and isinstance(parameter.default, int):
         return str(parameter.default)
     return "200"
+
+
+def _stream_content(format_: str, fields: ResponseFields, schemas: Schemas) -> dict[str, Any]:
+    """COMPAT: a stream is described by its items (`itemSchema`), as FastAPI 0.163 does."""
+    item = schemas.schema(fields.stream_item) if fields.stream_item is not None else None
+    if format_ == "jsonl":
+        return {"application/jsonl": {"itemSchema": item or {}}}
+    event = copy.deepcopy(_EVENT_SCHEMA)
+    if item is not None:
+        data = {"type": "string", "contentMediaType": "application/json", "contentSchema": item}
+        event["properties"]["data"] = data
+        event["required"] = ["data"]
+    return {"text/event-stream": {"itemSchema": event}}
 
 
 def _own_schema(route: APIRoute, fields: ResponseFields, schemas: Schemas) -> dict[str, Any]:

@@ -61,6 +61,8 @@ class _Operation:
         if self.responses.model is not None:
             yield self.responses.model
         yield from self.responses.extras.values()
+        if self.responses.stream_item is not None:
+            yield self.responses.stream_item
         for callback in self.callbacks:
             yield from callback.fields()
 
