@@ -110,23 +110,16 @@ class MiniFast(PathOperations):
         **extra: Any,
     ) -> None:
         self.debug = debug
-        self.title, self.summary, self.description, self.version = (
-            title,
-            summary,
-            description,
-            version,
-        )
+        # The document's metadata, read when it is first built (FastAPI's attribute names).
+        self.title, self.summary, self.description = title, summary, description
+        self.version, self.terms_of_service = version, terms_of_service
+        self.contact, self.license_info = contact, license_info
         self.openapi_url, self.openapi_tags, self.servers = openapi_url, openapi_tags, servers or []
         self.openapi_external_docs = openapi_external_docs
         self.docs_url, self.redoc_url = docs_url, redoc_url
         self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
         self.swagger_ui_init_oauth = swagger_ui_init_oauth
         self.swagger_ui_parameters = swagger_ui_parameters
-        self.terms_of_service, self.contact, self.license_info = (
-            terms_of_service,
-            contact,
-            license_info,
-        )
         self.root_path = root_path
         self.extra = extra
         self.state = State()
