@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
+import anyio.lowlevel
 import anyio.to_thread
 
 P = ParamSpec("P")
@@ -51,3 +53,29 @@ def is_async_callable(obj: Any) -> bool:
     return inspect.iscoroutinefunction(obj) or (
         callable(obj) and inspect.iscoroutinefunction(type(obj).__call__)
     )
+
+
+class ConcurrencyLimit:
+    """At most `size` calls at once of one `Depends(..., max_concurrency=size)`.
+
+    ASGI servers may run several event loops (a test client starts one per test); a semaphore
+    belongs to the loop it was made in, so each loop gets its own, on first use.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def semaphore(self) -> anyio.Semaphore:
+        semaphores = _SEMAPHORES.get(None)
+        if semaphores is None:
+            semaphores = weakref.WeakKeyDictionary()
+            _SEMAPHORES.set(semaphores)
+        found = semaphores.get(self)
+        if found is None:
+            found = semaphores[self] = anyio.Semaphore(self.size)
+        return found
+
+
+_SEMAPHORES: anyio.lowlevel.RunVar[
+    weakref.WeakKeyDictionary[ConcurrencyLimit, anyio.Semaphore] | None
+] = anyio.lowlevel.RunVar("minifast_dependency_semaphores")

@@ -108,8 +108,11 @@ def Depends(
     *,
     use_cache: bool = True,
     scope: Literal["function", "request", "lifespan"] | None = None,
+    max_concurrency: int | None = None,
 ) -> Any:
-    return params.Depends(dependency, use_cache=use_cache, scope=scope)
+    return params.Depends(
+        dependency, use_cache=use_cache, scope=scope, max_concurrency=max_concurrency
+    )
 
 
 def Security(

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
+
+from minifast.concurrency import ConcurrencyLimit
 
 
 class ParamTypes(Enum):
@@ -142,6 +144,17 @@ class Depends:
     dependency: Callable[..., Any] | None = None
     use_cache: bool = True
     scope: DependencyScope | None = None
+    max_concurrency: int | None = field(default=None, kw_only=True)  # calls at once, at most
+    # Kept through dataclasses.replace (it is an init field), so `Depends()` filled in with
+    # its class still shares the limit of the declaration it came from.
+    limit: ConcurrencyLimit | None = field(default=None, kw_only=True, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        size = self.max_concurrency
+        if size is not None and (type(size) is not int or size < 1):
+            raise ValueError("max_concurrency must be a positive integer or None")
+        if size is not None and (self.limit is None or self.limit.size != size):
+            object.__setattr__(self, "limit", ConcurrencyLimit(size))
 
     def __repr__(self) -> str:
         name = getattr(self.dependency, "__name__", type(self.dependency).__name__)

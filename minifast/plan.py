@@ -39,6 +39,7 @@ from minifast._parameters import (
 )
 from minifast._types_util import annotate, annotated_parts, call_target
 from minifast.background import BackgroundTasks
+from minifast.concurrency import ConcurrencyLimit
 from minifast.exceptions import DependencyScopeError, FastAPIError
 from minifast.requests import HTTPConnection, Request
 from minifast.responses import Response
@@ -102,6 +103,7 @@ class DependencyPlan:
     scope: str | None
     uses_scopes: bool  # it, or something it depends on, reads OAuth2 scopes
     cache_key: tuple[Any, ...]  # calls with equal keys share one value per request
+    limit: ConcurrencyLimit | None = None  # Depends(max_concurrency=...)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -265,7 +267,7 @@ def _dependency(name: str | None, marker: params.Depends, context: _Compiling) -
     uses_scopes = _uses_scopes(plan, marker)
     return DependencyPlan(
         name, plan, marker.use_cache, marker.scope, uses_scopes,
-        _cache_key(plan, marker.scope, uses_scopes),
+        _cache_key(plan, marker.scope, uses_scopes), marker.limit,
     )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 from pydantic import ValidationError
 from pydantic_core import PydanticUndefined, from_json
 
@@ -230,10 +231,13 @@ async def _resolve_dependency(
     values, errors = await resolve_callable(dependency.plan, context)
     if errors:
         return None, errors
-    if dependency.plan.exit_factory is None:
+    if dependency.plan.exit_factory is not None:
+        value = await _enter(dependency, values, context)
+    elif dependency.limit is None:
         value = await call(dependency.plan, values)
     else:
-        value = await _enter(dependency, values, context)
+        async with dependency.limit.semaphore():  # Depends(max_concurrency=...)
+            value = await call(dependency.plan, values)
     context.cache.setdefault(key, value)  # COMPAT: a `use_cache=False` call leaves it as it was
     return value, []
 
@@ -242,7 +246,17 @@ async def _enter(dependency: DependencyPlan, values: dict[str, Any], context: _C
     """Run a `yield` dependency up to its `yield`; its exit code goes on its scope's stack."""
     stack = context.function_stack if dependency.scope == "function" else context.request_stack
     assert stack is not None, "plans with yield dependencies always run with exit stacks"
-    return await stack.enter_async_context(exit_manager(dependency.plan, values))
+    manager = exit_manager(dependency.plan, values)
+    if dependency.limit is not None:
+        manager = _holding(dependency.limit.semaphore(), manager)
+    return await stack.enter_async_context(manager)
+
+
+@asynccontextmanager
+async def _holding(semaphore: anyio.Semaphore, manager: Any) -> Any:
+    """A `yield` dependency with a concurrency limit holds its place until its exit code ends."""
+    async with semaphore, manager as value:
+        yield value
 
 
 def exit_manager(plan: CallablePlan, values: dict[str, Any]) -> Any:
