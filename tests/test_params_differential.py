@@ -347,13 +347,6 @@ GROUP_CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("method", "path", "query", "body", "headers"), GROUP_CASES)
-def test_parameter_models_in_shared_sources_as_fastapi(
-    method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
-) -> None:
-    compare(build_groups, method, path, query=query, body=body, headers=headers)
-
-
 @functools.cache
 def build_choices(name: str) -> Any:
     """`validation_alias=AliasChoices(...)` on query and header parameters."""
@@ -376,13 +369,6 @@ CHOICE_CASES = [
     case("GET", "/choices", "z=3", id="missing-named-by-first-choice"),
     case("GET", "/choices", "z2=x", id="invalid-named-by-given-choice"),
 ]  # fmt: skip
-
-
-@pytest.mark.parametrize(("method", "path", "query", "body", "headers"), CHOICE_CASES)
-def test_alias_choices_as_fastapi(
-    method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
-) -> None:
-    compare(build_choices, method, path, query=query, body=body, headers=headers)
 
 
 class Measure(BaseModel):
@@ -421,13 +407,6 @@ FIELD_CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("method", "path", "query", "body", "headers"), FIELD_CASES)
-def test_plain_field_markers_as_fastapi(
-    method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
-) -> None:
-    compare(build_fields, method, path, query=query, body=body, headers=headers)
-
-
 @functools.cache
 def build_content_types(name: str) -> Any:
     """`strict_content_type` on the app, a router and a route (FastAPI 0.163)."""
@@ -464,13 +443,6 @@ CONTENT_TYPE_CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("method", "path", "query", "body", "headers"), CONTENT_TYPE_CASES)
-def test_strict_content_type_as_fastapi(
-    method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
-) -> None:
-    compare(build_content_types, method, path, query=query, body=body, headers=headers)
-
-
 @functools.cache
 def build_field_options(name: str) -> Any:
     """validate_default, union_mode, fail_fast and the deprecated regex."""
@@ -500,15 +472,37 @@ OPTION_CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("method", "path", "query", "body", "headers"), OPTION_CASES)
-def test_field_options_as_fastapi(
-    method: str, path: str, query: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
-) -> None:
-    compare(build_field_options, method, path, query=query, body=body, headers=headers)
-
-
 def test_regex_is_deprecated() -> None:
     from minifast import Query
 
     with pytest.warns(DeprecationWarning, match="use `pattern`"):
         Query(regex="^a$")
+
+
+# Each group above: its app builder, then its cases (method, path, query, body, headers).
+MORE_APPS = [
+    (build_groups, GROUP_CASES),
+    (build_choices, CHOICE_CASES),
+    (build_fields, FIELD_CASES),
+    (build_content_types, CONTENT_TYPE_CASES),
+    (build_field_options, OPTION_CASES),
+]
+
+
+@pytest.mark.parametrize(
+    ("build_app", "method", "path", "query", "body", "headers"),
+    [
+        pytest.param(build_app, *group_case.values, id=f"{build_app.__name__}-{group_case.id}")
+        for build_app, group_cases in MORE_APPS
+        for group_case in group_cases
+    ],
+)
+def test_more_apps_as_fastapi(
+    build_app: Any,
+    method: str,
+    path: str,
+    query: bytes,
+    body: bytes,
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    compare(build_app, method, path, query=query, body=body, headers=headers)
