@@ -117,3 +117,14 @@ def compare(build: Builder, method: str, path: str, **kwargs: Any) -> Captured:
 
 def _comparable(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return sorted((k, v) for k, v in headers if k not in {"date", "server"})
+
+
+def same_security_scheme(build: Callable[[Any], Any], module: str) -> tuple[Any, dict[str, Any]]:
+    """Build a scheme from `<framework>.<module>` on both; assert their OpenAPI model and name
+    agree, key order included. Returns minifast's scheme and FastAPI's model as JSON data."""
+    reference = build(import_from("fastapi", module))
+    ours = build(import_from("minifast", module))
+    expected = reference.model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    assert list(ours.model.items()) == list(expected.items())
+    assert ours.scheme_name == reference.scheme_name
+    return ours, expected
