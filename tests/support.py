@@ -128,3 +128,37 @@ def same_security_scheme(build: Callable[[Any], Any], module: str) -> tuple[Any,
     assert list(ours.model.items()) == list(expected.items())
     assert ours.scheme_name == reference.scheme_name
     return ours, expected
+
+
+def part(name: str, value: bytes, filename: str | None = None, type_: str | None = None) -> bytes:
+    """One part of a multipart body with boundary "XX"; `multipart()` closes the body."""
+    disposition = f'Content-Disposition: form-data; name="{name}"'
+    if filename is not None:
+        disposition += f'; filename="{filename}"'
+    lines = [disposition] + ([f"Content-Type: {type_}"] if type_ else [])
+    return b"--XX\r\n" + "\r\n".join(lines).encode() + b"\r\n\r\n" + value + b"\r\n"
+
+
+def multipart(*parts: bytes) -> bytes:
+    return b"".join(parts) + b"--XX--\r\n"
+
+
+def connection_messages(app: Any, scope: dict[str, Any]) -> list[Any]:
+    """Every message `app` sends for one http or websocket connection, comparable across
+    frameworks: keys at their ASGI default dropped, headers sorted, date and server left out."""
+    is_http = scope["type"] == "http"
+    incoming = [{"type": "http.request"} if is_http else {"type": "websocket.connect"}]
+    sent: list[Any] = []
+
+    async def receive() -> Any:
+        return incoming.pop() if incoming else {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: Any) -> None:
+        # ASGI: an absent key and its default (None, more_body False) mean the same.
+        normalized = {key: value for key, value in message.items() if value not in (None, False)}
+        headers = sorted(message.get("headers", []))
+        normalized["headers"] = [h for h in headers if h[0] not in (b"date", b"server")]
+        sent.append(normalized)
+
+    anyio.run(app, scope, receive, send)
+    return sent

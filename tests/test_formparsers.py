@@ -16,14 +16,15 @@ from minifast.datastructures import FormData, Headers, spooled_file
 from minifast.exceptions import HTTPException
 from minifast.formparsers import FormLimits, parse_form, parse_options
 from minifast.testclient import TestClient
+from tests.support import multipart, part
 
 MULTIPART = "multipart/form-data; boundary=XX"
 URLENCODED = "application/x-www-form-urlencoded"
 
 
 async def _chunks(parts: list[bytes]) -> AsyncIterator[bytes]:
-    for part in parts:
-        yield part
+    for chunk in parts:
+        yield chunk
     yield b""  # as Request.stream() ends
 
 
@@ -53,18 +54,6 @@ def refusal(body: bytes | list[bytes], content_type: str = MULTIPART, **limits: 
     with pytest.raises(HTTPException) as caught:
         parse(body, content_type, **limits)
     return caught.value.status_code, caught.value.detail
-
-
-def part(name: str, value: bytes, filename: str | None = None, type_: str | None = None) -> bytes:
-    disposition = f'Content-Disposition: form-data; name="{name}"'
-    if filename is not None:
-        disposition += f'; filename="{filename}"'
-    lines = [disposition] + ([f"Content-Type: {type_}"] if type_ else [])
-    return b"--XX\r\n" + "\r\n".join(lines).encode() + b"\r\n\r\n" + value + b"\r\n"
-
-
-def multipart(*parts: bytes) -> bytes:
-    return b"".join(parts) + b"--XX--\r\n"
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from annotated_types import MinLen
 from pydantic import BaseModel, ConfigDict
 
-from tests.support import compare, framework, request
+from tests.support import compare, framework, multipart, part, request
 
 pytest.importorskip("multipart")  # FastAPI reads forms with python-multipart
 
@@ -91,18 +91,6 @@ def build(name: str) -> Any:  # noqa: C901 - one small endpoint per case
         return {key: str(value) for key, value in form.multi_items()}
 
     return app
-
-
-def part(name: str, value: bytes, filename: str | None = None, type_: str | None = None) -> bytes:
-    disposition = f'Content-Disposition: form-data; name="{name}"'
-    if filename is not None:
-        disposition += f'; filename="{filename}"'
-    lines = [disposition] + ([f"Content-Type: {type_}"] if type_ else [])
-    return b"--XX\r\n" + "\r\n".join(lines).encode() + b"\r\n\r\n" + value + b"\r\n"
-
-
-def multipart(*parts: bytes) -> bytes:
-    return b"".join(parts) + b"--XX--\r\n"
 
 
 @pytest.mark.parametrize(

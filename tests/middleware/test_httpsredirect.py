@@ -7,7 +7,7 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.support import FRAMEWORKS, framework, http_scope, import_from
+from tests.support import FRAMEWORKS, connection_messages, framework, http_scope, import_from
 
 
 def build(name: str) -> Any:
@@ -33,21 +33,7 @@ def connect(app: Any, scheme: str, host: bytes | None, **scope: Any) -> list[Any
     base = http_scope("GET", "/a b/ü" if is_http else "/ws", b"x=%20&y")
     base["headers"] = [] if host is None else [(b"host", host)]
     base.update(type="http" if is_http else "websocket", scheme=scheme, subprotocols=[], **scope)
-    incoming = [{"type": "http.request"} if is_http else {"type": "websocket.connect"}]
-    sent: list[Any] = []
-
-    async def receive() -> Any:
-        return incoming.pop() if incoming else {"type": "websocket.disconnect", "code": 1000}
-
-    async def send(message: Any) -> None:
-        # ASGI: an absent key and its default (None, more_body False) mean the same.
-        normalized = {key: value for key, value in message.items() if value not in (None, False)}
-        headers = sorted(message.get("headers", []))
-        normalized["headers"] = [h for h in headers if h[0] not in (b"date", b"server")]
-        sent.append(normalized)
-
-    anyio.run(app, base, receive, send)
-    return sent
+    return connection_messages(app, base)
 
 
 PATH = b"/a%20b/%C3%BC?x=%20&y"

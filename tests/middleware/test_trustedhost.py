@@ -8,7 +8,7 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.support import FRAMEWORKS, framework, http_scope, import_from
+from tests.support import FRAMEWORKS, connection_messages, framework, http_scope, import_from
 
 
 def build(name: str, **options: Any) -> Any:
@@ -34,21 +34,7 @@ def connect(app: Any, host: bytes | None, scope_type: str = "http", **scope: Any
     base = http_scope("GET", "/path", b"q=1")
     base["headers"] = [] if host is None else [(b"host", host)]
     base.update(type=scope_type, subprotocols=[], **scope)
-    incoming = [{"type": "http.request"} if scope_type == "http" else {"type": "websocket.connect"}]
-    sent: list[Any] = []
-
-    async def receive() -> Any:
-        return incoming.pop() if incoming else {"type": "websocket.disconnect", "code": 1000}
-
-    async def send(message: Any) -> None:
-        # ASGI: an absent key and its default (None, more_body False) mean the same.
-        normalized = {key: value for key, value in message.items() if value not in (None, False)}
-        headers = sorted(message.get("headers", []))
-        normalized["headers"] = [h for h in headers if h[0] not in (b"date", b"server")]
-        sent.append(normalized)
-
-    anyio.run(app, base, receive, send)
-    return sent
+    return connection_messages(app, base)
 
 
 def connect_both(build_app: Any, host: bytes | None, **scope: Any) -> list[Any]:
