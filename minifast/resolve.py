@@ -282,12 +282,21 @@ async def _in_threadpool(manager: Any) -> Any:
 def call(plan: CallablePlan, values: dict[str, Any]) -> Awaitable[Any]:
     """Call an endpoint or dependency; a sync one runs in the thread pool. Await the result.
 
+    A sync one that only moves values (an `__init__` storing its arguments) runs right here.
+
     PERF: a plain function handing back the callable's own coroutine: awaiting it costs no
     extra frame (the endpoint runs 7 frames below the ASGI entry, not 8), -0.3 µs a call.
     """
     if plan.kind is CallKind.ASYNC:
         return plan.call(**values)  # type: ignore[no-any-return]
+    if plan.kind is CallKind.INLINE:
+        return _returning(plan.call(**values))
     return run_in_threadpool(plan.call, **values)
+
+
+async def _returning(value: Any) -> Any:
+    """The value of a call that ran on the event loop, as an awaitable like the others."""
+    return value
 
 
 def _read_source(source: Source, params: Any, request: HTTPConnection) -> Any:

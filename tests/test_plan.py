@@ -73,14 +73,18 @@ def test_special_types_are_injected_not_validated() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "expected"),
-    [("async", CallKind.ASYNC), ("sync", CallKind.SYNC)],
-    ids=["async", "sync"],
+    ("source", "expected"),
+    [
+        ("async def endpoint() -> int:\n    return len('')", CallKind.ASYNC),
+        ("def endpoint() -> int:\n    return len('')", CallKind.SYNC),
+        ("def endpoint() -> int:\n    return 1", CallKind.INLINE),
+    ],
+    ids=["async", "sync", "sync-only-moves-values"],
 )
-def test_call_kind_is_decided_once(kind: str, expected: CallKind) -> None:
+def test_call_kind_is_decided_once(source: str, expected: CallKind) -> None:
     app = FastAPI()
     namespace: dict[str, Any] = {}
-    exec(f"{'async ' if kind == 'async' else ''}def endpoint() -> int:\n    return 1", namespace)
+    exec(source, namespace)
     app.get("/")(namespace["endpoint"])
     assert app.routes[-1].plan.endpoint.kind is expected  # type: ignore[attr-defined]
 
