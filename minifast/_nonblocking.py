@@ -49,7 +49,7 @@ def cannot_block(call: Callable[..., Any]) -> bool:
     return False  # a partial, a callable instance, a builtin: not looked into
 
 
-def _plain_construction(cls: type) -> bool:
+def _plain_construction(cls: Any) -> bool:  # Any: a user class, whatever its metaclass
     """Whether building an instance runs no code but an `__init__` that only moves values."""
     if type(cls).__call__ is not type.__call__ or cls.__new__ is not object.__new__:
         return False
