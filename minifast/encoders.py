@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
@@ -191,3 +192,14 @@ def _encode_other(obj: Any, options: _Options) -> Any:
         except Exception as vars_error:
             raise ValueError([dict_error, vars_error]) from vars_error
     return _encode(data, options)
+
+
+def _finite(data: Any) -> Any:
+    """JSON-ready data with NaN and infinities as None, which json.dumps would write bare."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_finite(value) for value in data]
+    return data

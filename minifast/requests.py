@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Generator, Mapping
-from http.cookies import _unquote
 from typing import Any
 
 import anyio
@@ -124,8 +123,19 @@ def parse_cookies(header: str) -> dict[str, str]:
             key, value = "", key
         key, value = key.strip(), value.strip()
         if key or value:
-            cookies[key] = _unquote(value)
+            cookies[key] = _unquoted(value) if value.startswith('"') else value
     return cookies
+
+
+def _unquoted(value: str) -> str:
+    """A value in double quotes, its escapes undone as http.cookies does.
+
+    PERF: http.cookies is imported by the first quoted value, not with minifast: -1 ms of
+    start-up (with Response.set_cookie's import).
+    """
+    from http.cookies import _unquote
+
+    return _unquote(value)
 
 
 async def _no_receive() -> Message:

@@ -33,11 +33,10 @@ from pydantic_core import SchemaSerializer, SchemaValidator
 from minifast._types_util import call_target
 from minifast.background import BackgroundTasks
 from minifast.concurrency import iterate_in_threadpool, run_in_threadpool
-from minifast.encoders import jsonable_encoder
+from minifast.encoders import _finite, jsonable_encoder
 from minifast.exception_handlers import is_body_allowed_for_status_code
 from minifast.exceptions import FastAPIError, ResponseValidationError
 from minifast.responses import Response, StreamingResponse
-from minifast.sse import EventSourceResponse, ServerSentEvent, _EventStream, _finite
 from minifast.types import Receive, Scope, Send
 from minifast.validation import located_errors
 
@@ -46,6 +45,10 @@ if TYPE_CHECKING:
 
 # Annotations whose argument is the type of each item a generator endpoint yields.
 _STREAMS = frozenset({AsyncIterable, AsyncIterator, AsyncGenerator, Iterable, Iterator, Generator})
+# What sends those items as JSON lines or SSE events: (items, dump, status_code, background).
+_StreamType = Callable[
+    [AsyncGenerator[Any, None], Callable[[Any], bytes], int, BackgroundTasks | None], Response
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class StreamPlan:
     """How a generator endpoint's items are sent."""
 
     format: Literal["jsonl", "sse", "raw"]  # raw: a chosen response class streams them as is
+    response_type: _StreamType | None  # what sends jsonl or sse items; None for raw
     is_async: bool
     adapter: TypeAdapter[Any] | None  # the item type, when the annotation gives one
     dump_options: dict[str, Any]
@@ -158,24 +162,31 @@ def _compile_stream(route: APIRoute, endpoint: Callable[..., Any], is_async: boo
     COMPAT: as in FastAPI, the item type comes from the annotation only, not from
     `response_model=`; `ServerSentEvent` items and raw streams have none.
     """
+    # PERF: sse.py and the anyio streams it uses are imported by the first generator endpoint,
+    # not with minifast: -4 ms of start-up.
+    from minifast.sse import EventSourceResponse, _EventStream
+
     options = route.options
     format_: Literal["jsonl", "sse", "raw"] = "jsonl"
+    response_type: _StreamType | None = _JSONLines
     if issubclass(route.response_class, EventSourceResponse):
-        format_ = "sse"
+        format_, response_type = "sse", _EventStream
     elif "response_class" in options:
-        format_ = "raw"
+        format_, response_type = "raw", None
     item = None
     if format_ != "raw" and "response_model" not in options:
         item = _stream_item(_annotation(endpoint))
     adapter = None if item is None else _adapter(item, route.path)
     return StreamPlan(
-        format_, is_async, adapter, _dump_options(options),
+        format_, response_type, is_async, adapter, _dump_options(options),
         _core(adapter, "validator"), _core(adapter, "serializer"),
     )  # fmt: skip
 
 
 def _stream_item(annotation: Any) -> Any:
     """The item type of `AsyncIterable[Item]` and its kin (`Any` if bare); None otherwise."""
+    from minifast.sse import ServerSentEvent  # loaded by _compile_stream, its caller
+
     if typing.get_origin(annotation) not in _STREAMS:
         return None
     item = next(iter(typing.get_args(annotation)), Any)
@@ -268,14 +279,11 @@ def build_stream(
     assert stream is not None, "only generator endpoints stream"
     status_code = _status_code(plan, sub_response)
     response: Response
-    if stream.format == "raw":
+    if stream.response_type is None:
         response = _rendered_raw(plan, items, status_code, background)
     else:
         source = items if stream.is_async else _in_threads(items)
-        if stream.format == "sse":
-            response = _EventStream(source, stream.dump, status_code or 200, background)
-        else:
-            response = _JSONLines(source, stream.dump, status_code or 200, background)
+        response = stream.response_type(source, stream.dump, status_code or 200, background)
     if sub_response is not None:
         response.raw_headers.extend(sub_response.raw_headers)
     return response

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Annotated, Any
 
@@ -20,7 +19,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from minifast.background import BackgroundTask
-from minifast.encoders import jsonable_encoder
+from minifast.encoders import _finite, jsonable_encoder
 from minifast.responses import StreamingResponse
 from minifast.types import Receive, Scope, Send
 
@@ -125,17 +124,6 @@ def _event_json(data: Any) -> str:
     if isinstance(data, BaseModel):
         return data.model_dump_json()
     return json.dumps(_finite(jsonable_encoder(data)))
-
-
-def _finite(data: Any) -> Any:
-    """JSON-ready data with NaN and infinities as None, which json.dumps would write bare."""
-    if isinstance(data, float):
-        return data if math.isfinite(data) else None
-    if isinstance(data, dict):
-        return {key: _finite(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_finite(value) for value in data]
-    return data
 
 
 class _EventStream(EventSourceResponse):

@@ -36,3 +36,46 @@ def test_top_level_names_are_fastapis() -> None:
     theirs = {name for name in dir(fastapi) if name[0].isupper()}
     assert set(minifast.__all__) == theirs | {"MiniFast"}
     assert all(hasattr(minifast, name) for name in minifast.__all__)
+
+
+DEFERRED = """
+import sys
+import minifast
+minifast.FastAPI(openapi_url=None).get("/")(lambda: None)
+print(" ".join(sorted(set(sys.argv[1:]) & set(sys.modules))))
+"""
+# What an app needs only later: the OpenAPI generator and docs pages (first request for them),
+# SSE (first generator endpoint), the security schemes (first use), and stdlib or anyio modules
+# that only rare paths use. Importing them with minifast would cost start-up time.
+LATER = [
+    "minifast.openapi.utils",
+    "minifast.openapi.docs",
+    "minifast.sse",
+    "minifast.security.http",
+    "anyio.streams.memory",
+    "anyio._core._synchronization",
+    "http.client",
+    "http.cookies",
+    "html",
+]
+
+
+def test_import_and_build_defer_what_only_later_requests_need() -> None:
+    """Importing minifast and building an app without docs loads none of LATER."""
+    result = subprocess.run(
+        [sys.executable, "-c", DEFERRED, *LATER], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == []
+
+
+def test_security_names_are_imported_on_first_use() -> None:
+    """`minifast.security` hands out each scheme from its module, and refuses other names."""
+    import importlib
+
+    import minifast.security
+
+    for name in minifast.security.__all__:
+        found = getattr(minifast.security, name)
+        assert getattr(importlib.import_module(found.__module__), name) is found
+    with pytest.raises(AttributeError, match="no attribute 'HTTPNothing'"):
+        minifast.security.HTTPNothing  # noqa: B018

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import http.client
 import inspect
 from typing import TYPE_CHECKING, Any
 
 from minifast.exception_handlers import is_body_allowed_for_status_code
+from minifast.exceptions import _PHRASES
 from minifast.openapi._schemas import REF_PREFIX, SchemaField, Schemas, default_title, schema_field
 from minifast.responses import JSONResponse
 
@@ -156,7 +156,7 @@ def _merge_extra(
 def _status_text(key: str) -> str | None:
     """The phrase for a code ("404": "Not Found") or a range ("4XX": "Client Error")."""
     if key.isdigit():
-        return http.client.responses.get(int(key))
+        return _PHRASES.get(int(key))
     return _RANGES.get(key)
 
 
