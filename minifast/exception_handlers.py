@@ -20,6 +20,8 @@ _NO_BODY = frozenset({204, 205, 304})
 
 
 def is_body_allowed_for_status_code(status_code: int | str | None) -> bool:
+    if type(status_code) is int:  # PERF: every response asks, with an int: no str() made
+        return not (status_code < 200 or status_code in _NO_BODY)
     if status_code is None or str(status_code) in {"default", "1XX", "2XX", "3XX", "4XX", "5XX"}:
         return True
     code = int(status_code)
