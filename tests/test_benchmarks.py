@@ -9,6 +9,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from benchmarks import report
@@ -86,3 +87,17 @@ def test_the_report_writes_tables_numbers_and_chart(tmp_path: Path) -> None:
     assert "| (a) GET /hello | 12.5 | 50.0 | 4.00x |" in (tmp_path / "RESULTS.md").read_text()
     assert (tmp_path / "results.png").read_bytes().startswith(b"\x89PNG")
     assert (tmp_path / "results.json").exists()
+
+
+def test_the_stage_breakdown_times_checked_stages(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import stages
+
+    monkeypatch.setattr(stages, "ROUNDS", 1)
+    monkeypatch.setattr(stages, "COUNT", 20)
+    anyio.run(stages.main)  # each stage's result is checked before it is timed
+    out = capsys.readouterr().out
+    assert out.count("| route index lookup |") == 2
+    assert "| dependencies, `yield` exit included |" in out
+    assert "| body validation into `Item` |" in out
