@@ -217,17 +217,34 @@ def run_app(app: str, scenarios: list[Scenario], directory: str) -> dict[str, di
     return results
 
 
+def measure_floor(directory: str) -> dict[str, float]:
+    """Req/s and latency of a bare ASGI app answering (a): the server's and wrk's own cost."""
+    scenario = SCENARIOS[0]
+    script = wrk_script(scenario, directory)
+    with server("floor", scenario.app) as port:
+        verify(scenario, fetch(port, scenario))
+        run_wrk(port, scenario, script, WARM_UP_SECONDS)
+        runs = [run_wrk(port, scenario, script, SECONDS) for _ in range(ROUNDS)]
+    found = {measure: statistics.median(run[measure] for run in runs) for measure in runs[0]}
+    print(f"end-to-end floor (bare ASGI app, (a)) {found['rps']:.0f} req/s", flush=True)
+    return found
+
+
 def main() -> dict[str, dict[str, float]] | None:
-    """Compare every scenario end to end, or return None (with a message) if wrk is missing."""
+    """Compare every scenario end to end, or return None (with a message) if wrk is missing.
+
+    The results are keyed by scenario, plus "floor": what a bare ASGI app reaches.
+    """
     if shutil.which("wrk") is None:
         print("end-to-end harness skipped: `wrk` is not installed (Debian: apt-get install wrk)")
         return None
     apps = {scenario.app: [s for s in SCENARIOS if s.app == scenario.app] for scenario in SCENARIOS}
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as directory:
+        floor = measure_floor(directory)
         for app, scenarios in apps.items():
             results |= run_app(app, scenarios, directory)
-    return {scenario.key: results[scenario.key] for scenario in SCENARIOS}
+    return {scenario.key: results[scenario.key] for scenario in SCENARIOS} | {"floor": floor}
 
 
 if __name__ == "__main__":

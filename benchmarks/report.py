@@ -129,7 +129,19 @@ def render_endtoend(found: dict[str, dict[str, float]] | None) -> list[str]:
             f"{row['minifast_p99_ms']:.2f} | {row['fastapi_p50_ms']:.2f} / "
             f"{row['fastapi_p99_ms']:.2f} | {row['ratio']:.2f}x |"
         )
-    return [*lines, ""]
+    return [*lines, "", *render_floor(found.get("floor")), ""]
+
+
+def render_floor(floor: dict[str, float] | None) -> list[str]:
+    """The bare ASGI app's figure, and what it means for the ratios above."""
+    if floor is None:
+        return []
+    return [
+        f"Server floor: a bare ASGI app sending (a)'s answer reaches {floor['rps']:,.0f} req/s "
+        f"({1e6 / floor['rps']:.0f} µs per request, p50 {floor['p50_ms']:.2f} ms) under the same "
+        "uvicorn and wrk. Every row above pays that time on top of the framework's own, so the "
+        "end-to-end speed-ups are compressed toward 1."
+    ]
 
 
 def render_startup(found: dict[str, dict[str, float]]) -> list[str]:

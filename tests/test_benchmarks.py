@@ -54,11 +54,12 @@ def _results(endtoend: bool) -> report.Results:
     return {
         "machine": machine,
         "inprocess": inprocess,
-        "endtoend": dict.fromkeys(inprocess, served) if endtoend else None,
+        "endtoend": dict.fromkeys(inprocess, served) | {"floor": FLOOR} if endtoend else None,
         "startup": dict.fromkeys(report.STARTUP_LABELS, startup),
     }
 
 
+FLOOR = {"rps": 40000.0, "p50_ms": 0.4, "p99_ms": 0.9}
 SERVED_ROW = (
     "| (i) 50 concurrent blocking `def` calls | 12,000 | 6,000 | 1.00 / 2.50 | 2.00 / 4.75 |"
 )
@@ -71,6 +72,16 @@ def test_the_report_renders_a_row_per_scenario_and_measure() -> None:
     assert f"{SERVED_ROW} 2.00x |" in text
     assert "| import + build the app (ms) | 150.0 | 300.0 | 2.00x |" in text
     assert sum(line.startswith("| (") for line in text) == 2 * len(SCENARIOS)
+    assert any(line.startswith("Server floor: a bare ASGI app") for line in text)
+    assert any("reaches 40,000 req/s (25 µs per request, p50 0.40 ms)" in line for line in text)
+
+
+def test_the_floor_app_answers_scenario_a_as_the_frameworks_do() -> None:
+    from benchmarks import app_floor
+    from benchmarks.harness import call
+    from benchmarks.scenarios import verify
+
+    verify(SCENARIOS[0], anyio.run(call, app_floor.app, SCENARIOS[0]))
 
 
 def test_the_report_says_when_the_end_to_end_harness_was_skipped() -> None:
