@@ -19,7 +19,6 @@ from secrets import token_hex
 from urllib.parse import quote
 
 import anyio
-import anyio.to_thread
 
 from minifast.background import BackgroundTask
 from minifast.datastructures import Headers, MutableHeaders

@@ -8,8 +8,11 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
-import anyio.lowlevel
-import anyio.to_thread
+# PERF: anyio loads its `to_thread` and `lowlevel` modules, and with them its event-loop core, on
+# first use (the first call in a thread, the first concurrency limit), not with minifast: -2 ms of
+# start-up. anyio 4.16+ loads a submodule on first attribute access; earlier 4.x import both with
+# the package.
+import anyio
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -64,18 +67,22 @@ class ConcurrencyLimit:
 
     def __init__(self, size: int) -> None:
         self.size = size
+        self._semaphores = _semaphores_by_loop()
 
     def semaphore(self) -> anyio.Semaphore:
-        semaphores = _SEMAPHORES.get(None)
+        semaphores = self._semaphores.get(None)
         if semaphores is None:
             semaphores = weakref.WeakKeyDictionary()
-            _SEMAPHORES.set(semaphores)
+            self._semaphores.set(semaphores)
         found = semaphores.get(self)
         if found is None:
             found = semaphores[self] = anyio.Semaphore(self.size)
         return found
 
 
-_SEMAPHORES: anyio.lowlevel.RunVar[
+@functools.cache
+def _semaphores_by_loop() -> anyio.lowlevel.RunVar[
     weakref.WeakKeyDictionary[ConcurrencyLimit, anyio.Semaphore] | None
-] = anyio.lowlevel.RunVar("minifast_dependency_semaphores")
+]:
+    """The one run variable every limit keeps its semaphores in, made with the first limit."""
+    return anyio.lowlevel.RunVar("minifast_dependency_semaphores")

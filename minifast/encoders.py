@@ -70,8 +70,10 @@ _SEQUENCES = (list, set, frozenset, GeneratorType, tuple, deque)
 _JSON_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)  # PERF: never compared (plan.py)
 class _Options:
+    """jsonable_encoder's settings, handed down the recursion."""
+
     by_alias: bool = True
     exclude_unset: bool = False
     exclude_defaults: bool = False

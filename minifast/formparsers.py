@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
 import anyio
@@ -22,23 +22,13 @@ from minifast.datastructures import FormData, Headers, UploadFile, spooled_file
 from minifast.exceptions import HTTPException
 from minifast.types import RawHeaders
 
-# 100 MiB: ten times the default body limit, so it binds only where a route raises or lifts
-# that limit; a spooled file is on disk past 1 MiB, so this caps the disk one upload may use.
-DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
+if TYPE_CHECKING:
+    from minifast.requests import FormLimits
+
 _MAX_HEADER_BYTES = 16 * 1024  # a part's header block; browsers send a few hundred bytes
 _TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 header field name
 _PARAMETER = re.compile(r';\s*([^\s;=]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))')
 _ESCAPED = re.compile(r"\\(.)")
-
-
-@dataclass(frozen=True, slots=True)
-class FormLimits:
-    """How much one form may hold; past any of these the request is refused."""
-
-    max_files: int = 1000
-    max_fields: int = 1000
-    max_part_size: int = 1024 * 1024  # one text field, in bytes
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # one uploaded file, in bytes
 
 
 def _refuse(detail: str, status_code: int = 400) -> HTTPException:

@@ -33,7 +33,6 @@ from minifast.exceptions import (
     RequestValidationError,
     WebSocketRequestValidationError,
 )
-from minifast.formparsers import DEFAULT_MAX_FILE_SIZE
 from minifast.plan import (
     BodyPlan,
     CallablePlan,
@@ -42,7 +41,7 @@ from minifast.plan import (
     EndpointPlan,
     FormPlan,
 )
-from minifast.requests import HTTPConnection, Request
+from minifast.requests import DEFAULT_MAX_FILE_SIZE, HTTPConnection, Request
 from minifast.responses import Response
 from minifast.security.oauth2 import SecurityScopes
 from minifast.serialization import build_response, build_stream, injected_response
@@ -51,7 +50,7 @@ from minifast.validation import ErrorList, json_invalid, located_errors, missing
 from minifast.websockets import WebSocket
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # PERF: never compared (see plan.py)
 class _Context:
     """What one request's resolution shares across the callables of its plan."""
 

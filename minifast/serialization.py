@@ -26,7 +26,7 @@ from collections.abc import (
 )
 from typing import TYPE_CHECKING, Any, Literal
 
-import anyio.lowlevel
+import anyio  # PERF: its `lowlevel` loads on first use (see concurrency.py)
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import SchemaSerializer, SchemaValidator
 
@@ -51,7 +51,9 @@ _StreamType = Callable[
 ]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+# PERF: eq=False: nothing compares or hashes plans, so no __eq__ and __hash__ to compile
+# (see plan.py): -0.15 ms of start-up per class.
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
 class StreamPlan:
     """How a generator endpoint's items are sent."""
 
@@ -76,7 +78,7 @@ class StreamPlan:
         return serializer.to_json(value, **self.dump_options)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
 class ResponsePlan:
     """How a route turns its endpoint's return value into a Response."""
 

@@ -14,7 +14,8 @@ from minifast import FastAPI, Request, UploadFile
 from minifast import formparsers as formparsers_module
 from minifast.datastructures import FormData, Headers, spooled_file
 from minifast.exceptions import HTTPException
-from minifast.formparsers import FormLimits, parse_form, parse_options
+from minifast.formparsers import parse_form, parse_options
+from minifast.requests import FormLimits
 from minifast.testclient import TestClient
 from tests.support import multipart, part
 

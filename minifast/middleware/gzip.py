@@ -14,7 +14,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
-import anyio.to_thread
+import anyio  # PERF: its `to_thread` loads on first use (see concurrency.py)
 
 from minifast.datastructures import Headers, MutableHeaders
 from minifast.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,7 +40,7 @@ _EXCLUDED_CONTENT_TYPES = (
 _GZIP_WINDOW_BITS = 16 + zlib.MAX_WBITS  # zlib: write a gzip header and trailer
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # PERF: never compared (see plan.py)
 class _GzipPlan:
     """The options, compiled once and shared by every response."""
 
