@@ -54,13 +54,15 @@ def scenario(key: str) -> Scenario:
     return next(found for found in SCENARIOS if found.key == key)
 
 
-_SCOPES: dict[str, Any] = {}
+_CONNECTIONS: dict[str, tuple[dict[str, Any], Any]] = {}  # scope and receive, per scenario
 
 
 def request_for(case: Scenario) -> Request:
     """A fresh Request on a copy of the scenario's scope, as the harness sends it."""
-    scope = _SCOPES.setdefault(case.key, http_scope(case))
-    return Request(dict(scope), _receive(case), _discard)
+    if case.key not in _CONNECTIONS:
+        _CONNECTIONS[case.key] = http_scope(case), _receive(case)
+    scope, receive = _CONNECTIONS[case.key]
+    return Request(dict(scope), receive, _discard)
 
 
 def route_for(case: Scenario) -> Any:

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import abc
 import dis
 import inspect
 import types
@@ -37,6 +38,15 @@ _BUILDS = {
     "BUILD_CONST_KEY_MAP": lambda n: n + 1,  # n values, then the tuple of constant keys
     "BUILD_MAP": lambda n: 2 * n,  # key, value, key, value...
 }
+# Metaclasses whose instances are built by type.__call__ and looked up as plain classes.
+_PLAIN_METACLASSES = (type, abc.ABCMeta)
+# What a class must inherit from `object` untouched: no code of its own when built and set.
+# `__del__` too: an __init__ that raises (a name missing from __slots__) drops the instance.
+_BUILTIN_SLOTS = {
+    "__new__": object.__dict__["__new__"],
+    "__setattr__": object.__dict__["__setattr__"],
+    "__del__": None,
+}
 _STACK_UNCHANGED = {"RESUME", "NOP", "CACHE", "RETURN_CONST"}
 
 
@@ -49,16 +59,21 @@ def cannot_block(call: Callable[..., Any]) -> bool:
     return False  # a partial, a callable instance, a builtin: not looked into
 
 
-def _plain_construction(cls: Any) -> bool:  # Any: a user class, whatever its metaclass
-    """Whether building an instance runs no code but an `__init__` that only moves values."""
-    if type(cls).__call__ is not type.__call__ or cls.__new__ is not object.__new__:
+def _plain_construction(cls: type) -> bool:
+    """Whether building an instance runs no code but an `__init__` that only moves values.
+
+    Looked up statically (as the interpreter does for these slots), so that no metaclass or
+    `staticmethod` can show one thing here and run another.
+    """
+    if type(cls) not in _PLAIN_METACLASSES:
         return False
-    if cls.__setattr__ is not object.__setattr__:
-        return False
-    init = cls.__init__
-    if init is object.__init__:
+    for name, builtin in _BUILTIN_SLOTS.items():
+        if inspect.getattr_static(cls, name, None) is not builtin:
+            return False
+    init = inspect.getattr_static(cls, "__init__")
+    if init is object.__dict__["__init__"]:
         return True
-    if not inspect.isfunction(init) or init.__code__.co_argcount == 0:
+    if type(init) is not types.FunctionType or init.__code__.co_argcount == 0:
         return False
     stored = _attributes_stored(init.__code__, self_name=init.__code__.co_varnames[0])
     return stored is not None and not any(_runs_code_when_set(cls, name) for name in stored)

@@ -10,8 +10,8 @@ from typing import Any, ParamSpec, TypeVar
 
 # PERF: anyio loads its `to_thread` and `lowlevel` modules, and with them its event-loop core, on
 # first use (the first call in a thread, the first concurrency limit), not with minifast: -2 ms of
-# start-up. anyio 4.16+ loads a submodule on first attribute access; earlier 4.x import both with
-# the package.
+# start-up. Recent anyio releases load a submodule on first attribute access; older 4.x ones
+# import both with the package, so `anyio.to_thread` resolves either way.
 import anyio
 
 P = ParamSpec("P")

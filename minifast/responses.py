@@ -140,7 +140,7 @@ class Response:
 _NO_NAMES: frozenset[bytes] = frozenset()
 
 
-def json_bytes_response(
+def _json_bytes_response(
     body: bytes, status_code: int, background: BackgroundTask | None
 ) -> Response:
     """A Response for JSON bytes already written (by pydantic-core), with its two headers.
@@ -345,10 +345,15 @@ async def _cancel_on_disconnect(receive: Receive, cancel_scope: anyio.CancelScop
 def __getattr__(name: str) -> Any:
     """PERF: FileResponse (and mimetypes) load when first asked for: -0.8 ms of start-up."""
     if name == "FileResponse":  # it builds on Response, so its module imports this one
-        from minifast import _file_response
+        from minifast._file_response import FileResponse
 
-        return _file_response.FileResponse
+        globals()["FileResponse"] = FileResponse  # the next lookup is a plain attribute
+        return FileResponse
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -36,7 +36,7 @@ from minifast.concurrency import iterate_in_threadpool, run_in_threadpool
 from minifast.encoders import _finite, jsonable_encoder
 from minifast.exception_handlers import is_body_allowed_for_status_code
 from minifast.exceptions import FastAPIError, ResponseValidationError
-from minifast.responses import Response, StreamingResponse, json_bytes_response
+from minifast.responses import Response, StreamingResponse, _json_bytes_response
 from minifast.types import Receive, Scope, Send
 from minifast.validation import located_errors
 
@@ -247,7 +247,7 @@ def build_response(
         serializer = plan.serializer or plan.adapter.serializer
         validated = _validated(plan.validator, plan.adapter, content)
         body = serializer.to_json(validated, **plan.dump_options)
-        response = json_bytes_response(body, status_code or 200, background)
+        response = _json_bytes_response(body, status_code or 200, background)
     else:
         response = _rendered(plan, content, status_code, background)
     if not is_body_allowed_for_status_code(response.status_code):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import functools
 from typing import Annotated, Any
@@ -85,6 +86,42 @@ class WithMetaclass(metaclass=Meta):
         self.skip = skip
 
 
+class HidingMeta(type):
+    def __getattribute__(cls, name: str) -> Any:
+        if name == "__setattr__":
+            return object.__setattr__
+        return super().__getattribute__(name)
+
+
+class HiddenSetattr(metaclass=HidingMeta):
+    def __init__(self, skip: int = 0) -> None:
+        self.skip = skip
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+
+
+class StaticInit:
+    @staticmethod
+    def __init__(into: Any = None, skip: int = 0) -> None:  # type: ignore[misc]
+        into.skip = skip
+
+
+class WithDel:
+    __slots__ = ("skip",)
+
+    def __init__(self, skip: int = 0) -> None:
+        self.skip = skip
+
+    def __del__(self) -> None:
+        pass
+
+
+class Abstract(abc.ABC):  # noqa: B024 - ABCMeta builds it as type does
+    def __init__(self, skip: int = 0) -> None:
+        self.skip = skip
+
+
 class StoresElsewhere:
     def __init__(self, skip: int = 0, into: Any = None) -> None:
         into.skip = skip
@@ -133,7 +170,7 @@ def sleeps() -> None:
 
 
 LIMIT = 10
-INLINE = [Pagination, Slotted, NoInit, Containers, Plain, literal, echo, identity, object]
+INLINE = [Pagination, Slotted, NoInit, Containers, Plain, Abstract, literal, echo, identity, object]
 THREADED = [
     Nested,
     Computes,
@@ -141,6 +178,9 @@ THREADED = [
     WithSetattr,
     WithNew,
     WithMetaclass,
+    HiddenSetattr,
+    StaticInit,
+    WithDel,
     StoresElsewhere,
     WithFactory,
     Callable_(),

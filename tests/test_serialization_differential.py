@@ -156,6 +156,11 @@ def build(name: str) -> Any:  # noqa: C901 - one app with a route per response o
         response.set_cookie("last", str(item_id))
         return {"item_id": item_id}
 
+    @app.get("/set-status/{code}")
+    def set_status(code: int, response: fw.Response) -> dict[str, int]:
+        response.status_code = code  # a status without a body: the model's bytes are dropped
+        return {"code": code}
+
     @app.get("/returned-response")
     def returned_response(response: fw.Response) -> Any:
         response.headers["X-Ignored"] = "yes"
@@ -225,6 +230,9 @@ def build(name: str) -> Any:  # noqa: C901 - one app with a route per response o
         ("GET", "/none-model"),
         ("GET", "/returns-list"),
         ("GET", "/deferred-model"),
+        ("GET", "/set-status/204"),
+        ("GET", "/set-status/205"),
+        ("GET", "/set-status/304"),
     ],
     ids=lambda value: str(value).strip("/").replace("/", "-") or "root",
 )

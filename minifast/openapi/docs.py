@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from minifast.exceptions import HTTPException
 from minifast.requests import Request
-from minifast.responses import FileResponse, HTMLResponse
+from minifast.responses import HTMLResponse
 
 if TYPE_CHECKING:
     from minifast.applications import MiniFast
+    from minifast.responses import FileResponse
 
 SwaggerUIAssets = Literal["cdn", "local"]
 Endpoint = Callable[[Request], Awaitable[Any]]
@@ -294,6 +295,9 @@ def swagger_ui_endpoint(app: MiniFast, assets: _SwaggerUIAssetsPlan) -> Endpoint
 
 def swagger_ui_assets_endpoint(assets: _SwaggerUIAssetsPlan) -> Endpoint:
     """<docs_url>/assets/{filename}: only the few files the page loads, nothing else on disk."""
+    from minifast.responses import (
+        FileResponse,
+    )  # PERF: apps serving Swagger UI from a CDN never load it
 
     async def swagger_ui_assets(request: Request) -> FileResponse:
         path = assets.files.get(request.path_params["filename"])

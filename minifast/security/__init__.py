@@ -68,4 +68,10 @@ def __getattr__(name: str) -> Any:
     """`from minifast.security import HTTPBearer`: the name, from its module (PEP 562)."""
     if name not in _MODULES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"minifast.security.{_MODULES[name]}"), name)
+    found = getattr(importlib.import_module(f"minifast.security.{_MODULES[name]}"), name)
+    globals()[name] = found  # the next lookup is a plain attribute
+    return found
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
