@@ -1,10 +1,11 @@
 # Which sync callables may be called on the event loop. Like FastAPI, minifast calls a sync
 # endpoint or dependency in the thread pool, so that blocking code cannot stall the other
-# requests. That round trip costs 60-150 µs on this machine: far more than the whole call when
+# requests. That round trip costs 40-190 µs on this machine: far more than the whole call when
 # the code only moves values, as a dependency class whose `__init__` copies its arguments onto
 # `self` ("classes as dependencies") or an endpoint returning a literal dict. Such code runs no
 # user code at all, and its bytecode shows it: it loads arguments and constants, stores them as
-# attributes of the new instance (plain `__setattr__`, no property), builds tuples, lists and
+# attributes of the new instance (a plain class: no own `__new__`, `__setattr__`, `__del__`,
+# metaclass or property), builds tuples, lists and
 # dicts with constant keys, and returns. That is checked once, at registration; anything else,
 # or an opcode this check does not know (another Python version's), keeps the thread pool.
 """Whether a sync callable provably cannot block, so it can skip the thread pool."""
