@@ -5,9 +5,9 @@
 # `self` ("classes as dependencies") or an endpoint returning a literal dict. Such code runs no
 # user code at all, and its bytecode shows it: it loads arguments and constants, stores them as
 # attributes of the new instance (a plain class: no own `__new__`, `__setattr__`, `__del__`,
-# metaclass or property), builds tuples, lists and
-# dicts with constant keys, and returns. That is checked once, at registration; anything else,
-# or an opcode this check does not know (another Python version's), keeps the thread pool.
+# metaclass or property), builds tuples, lists and dicts with constant keys, and returns. That
+# is checked once, at registration; anything else, or an opcode this check does not know
+# (another Python version's), keeps the thread pool.
 """Whether a sync callable provably cannot block, so it can skip the thread pool."""
 
 from __future__ import annotations
