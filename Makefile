@@ -7,7 +7,7 @@ COVERAGE_GATE := 98
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run lint check test bench docs clean
+.PHONY: install run lint check test compat bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +35,15 @@ test: check
 	$(BIN)/python -m pytest --cov=minifast --cov-branch --cov-report=term \
 		--cov-fail-under=$(COVERAGE_GATE) $(PYTEST_ARGS)
 
+# FastAPI 0.163.2's own test suite on minifast (fetched at run time into .cache/compat, with a
+# venv of its own). COMPAT_ARGS=--baseline records which tests pass on FastAPI itself.
+compat: install
+	$(BIN)/python -m tests.compat $(COMPAT_ARGS)
+
 # In-process, end-to-end (needs `wrk`: apt-get install wrk; skipped without it) and start-up
 # harnesses against FastAPI, ~3 min; writes benchmarks/RESULTS.md and benchmarks/results.png.
 bench: install
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .coverage .mypy_cache .ruff_cache
+	rm -rf $(VENV) .cache .coverage .mypy_cache .ruff_cache

@@ -1,0 +1,177 @@
+"""Fetch FastAPI 0.163.2's test suite and run it, one pytest process per unit, on minifast.
+
+Nothing of FastAPI's is committed: the sdist is downloaded from the package registry at run time
+into `.cache/compat/` (git-ignored), and only its `tests/`, `docs_src/` and `pyproject.toml` (the
+suite's pytest settings) are extracted. The suite runs in a venv of its own, where minifast is
+installed editable and `plugin/minifast_compat_plugin.py` calls `minifast.compat.install()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FASTAPI_VERSION = "0.163.2"
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+CACHE = ROOT / ".cache" / "compat"
+VENV = CACHE / "venv"
+SUITE = CACHE / f"fastapi-{FASTAPI_VERSION}"
+REQUIREMENTS = HERE / "requirements.txt"
+PLUGIN_DIR = HERE / "plugin"
+# Folders of the sdist's tests/ that hold no tests of the framework's behaviour to run here.
+NOT_UNITS = {"__pycache__"}
+# One unit's pytest process is ended past this; its tests then count as failed.
+UNIT_TIMEOUT_SECONDS = 240
+
+
+def venv_python() -> Path:
+    return VENV / "bin" / "python"
+
+
+def ensure_venv() -> None:
+    """Create the suite's venv, or bring it up to date when requirements.txt changed."""
+    stamp = VENV / ".requirements-sha256"
+    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    if not venv_python().exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    pip = [str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", str(REQUIREMENTS), "-e", str(ROOT)], check=True)
+    stamp.write_text(wanted)
+
+
+def ensure_suite() -> None:
+    """Download FastAPI's sdist once and extract the parts the suite needs."""
+    if (SUITE / "pyproject.toml").exists():
+        return
+    with tempfile.TemporaryDirectory() as download:
+        subprocess.run(
+            [
+                *(str(venv_python()), "-m", "pip", "download", "--quiet", "--no-deps"),
+                *("--no-binary", ":all:", "--disable-pip-version-check"),
+                *("-d", download, f"fastapi=={FASTAPI_VERSION}"),
+            ],
+            check=True,
+        )
+        (archive,) = Path(download).glob("fastapi-*.tar.gz")
+        _extract(archive, SUITE.with_suffix(".partial"))
+    SUITE.with_suffix(".partial").rename(SUITE)
+
+
+def _extract(archive: Path, destination: Path) -> None:
+    shutil.rmtree(destination, ignore_errors=True)
+    prefix = f"fastapi-{FASTAPI_VERSION}/"
+    wanted = ("tests/", "docs_src/", "pyproject.toml")
+    with tarfile.open(archive) as tar:
+        for member in tar.getmembers():
+            relative = member.name.removeprefix(prefix)
+            if not relative.startswith(wanted) or not (member.isfile() or member.isdir()):
+                continue
+            member.name = relative
+            tar.extract(member, destination, filter="data")
+
+
+def units() -> list[str]:
+    """Each top-level test file, and each folder of tests, relative to the suite's root."""
+    found: list[str] = []
+    tests = SUITE / "tests"
+    for path in sorted(tests.iterdir()):
+        if path.is_file() and path.name.startswith("test_") and path.suffix == ".py":
+            found.append(f"tests/{path.name}")
+        elif path.is_dir() and path.name not in NOT_UNITS:
+            if path.name == "test_tutorial":
+                found.extend(f"tests/test_tutorial/{sub.name}" for sub in _folders(path))
+            else:
+                found.append(f"tests/{path.name}")
+    return found
+
+
+def _folders(path: Path) -> Iterator[Path]:
+    return (sub for sub in sorted(path.iterdir()) if sub.is_dir() and sub.name not in NOT_UNITS)
+
+
+@dataclass
+class UnitResult:
+    """What one unit's pytest process reported: each test's id and its first failure line."""
+
+    unit: str
+    passed: set[str] = field(default_factory=set)
+    failed: dict[str, str] = field(default_factory=dict)
+    crashed: str = ""
+    seconds: float = 0.0
+
+
+def run_unit(unit: str, *, on_minifast: bool, timeout: float) -> UnitResult:
+    """Run one unit in its own pytest process and read its JUnit report."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "report.xml"
+        command = [
+            *(str(venv_python()), "-m", "pytest", unit, "-q", "-p", "no:cacheprovider"),
+            *(f"--junitxml={report}", "-o", f"timeout={timeout:g}"),
+        ]
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        if on_minifast:
+            command += ["-p", "minifast_compat_plugin"]
+            env["PYTHONPATH"] = str(PLUGIN_DIR)
+        started = time.monotonic()
+        try:
+            completed = subprocess.run(
+                command,
+                cwd=SUITE,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=UNIT_TIMEOUT_SECONDS,
+                check=False,
+            )
+            output = completed.stdout + completed.stderr
+        except subprocess.TimeoutExpired:
+            return UnitResult(unit, crashed=f"unit ran past {UNIT_TIMEOUT_SECONDS} s")
+        if not report.exists():
+            return UnitResult(unit, crashed=_last_line(output) or "no report")
+        result = _read_report(unit, report)
+        result.seconds = time.monotonic() - started
+        return result
+
+
+def _read_report(unit: str, report: Path) -> UnitResult:
+    result = UnitResult(unit)
+    for case in ElementTree.parse(report).iter("testcase"):
+        test_id = f"{case.get('classname')}::{case.get('name')}"
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is not None and not case.get("classname"):
+            # A file that failed to import: its tests never ran, and this is why.
+            result.crashed = result.crashed or _first_line(problem)
+        elif problem is not None:
+            result.failed[test_id] = _first_line(problem)
+        elif case.find("skipped") is None:
+            result.passed.add(test_id)
+    return result
+
+
+def _first_line(problem: ElementTree.Element) -> str:
+    message = problem.get("message") or problem.text or problem.tag
+    if message == "collection failure":
+        # The reason is the traceback's last "E " line.
+        raised = [line[1:] for line in (problem.text or "").splitlines() if line.startswith("E ")]
+        message = raised[-1] if raised else message
+    return message.strip().splitlines()[0][:160] if message.strip() else problem.tag
+
+
+def _last_line(output: str) -> str:
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    return lines[-1][:160] if lines else ""
