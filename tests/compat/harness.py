@@ -120,6 +120,8 @@ def run_unit(unit: str, *, on_minifast: bool, timeout: float) -> UnitResult:
         command = [
             *(str(venv_python()), "-m", "pytest", unit, "-q", "-p", "no:cacheprovider"),
             *(f"--junitxml={report}", "-o", f"timeout={timeout:g}"),
+            # One file that fails to import must not stop the unit's other files from running.
+            "--continue-on-collection-errors",
         ]
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         if on_minifast:
