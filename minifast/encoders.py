@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 import math
 import operator
+import sys
 from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
@@ -31,6 +32,8 @@ from uuid import UUID
 
 from pydantic import AnyUrl, BaseModel, NameEmail, SecretBytes, SecretStr
 from pydantic_core import PydanticUndefinedType, Url
+
+from minifast.exceptions import PydanticV1NotSupportedError
 
 IncEx = set[int] | set[str] | dict[int, Any] | dict[str, Any]
 
@@ -154,7 +157,7 @@ def _encode_object(obj: Any, options: _Options, include: Any, exclude: Any) -> A
         return _encode_dict(obj, options, include, exclude)
     if isinstance(obj, _SEQUENCES):
         return [_encode(item, options, include, exclude) for item in obj]
-    return _encode_other(obj, options)
+    return _encode_other(obj, options, include, exclude)
 
 
 def _custom_encoder(
@@ -189,7 +192,7 @@ def _allowed(obj: dict[Any, Any], include: Any, exclude: Any) -> set[Any]:
     return allowed
 
 
-def _encode_other(obj: Any, options: _Options) -> Any:
+def _encode_other(obj: Any, options: _Options, include: Any, exclude: Any) -> Any:
     """Known leaf types by exact type, then by base class; else the object's own dict."""
     encoder = ENCODERS_BY_TYPE.get(type(obj))
     if encoder is None:
@@ -198,6 +201,12 @@ def _encode_other(obj: Any, options: _Options) -> Any:
         )
     if encoder is not None:
         return encoder(obj)
+    if _is_color(obj):
+        return str(obj)
+    if is_pydantic_v1_model(obj):
+        raise PydanticV1NotSupportedError(
+            f"pydantic.v1 models are not supported; use a pydantic v2 model instead of {obj!r}"
+        )
     try:
         data = dict(obj)
     except Exception as dict_error:
@@ -205,7 +214,32 @@ def _encode_other(obj: Any, options: _Options) -> Any:
             data = vars(obj)
         except Exception as vars_error:
             raise ValueError([dict_error, vars_error]) from vars_error
-    return _encode(data, options)
+    return _encode(data, options, include, exclude)
+
+
+def _is_color(obj: Any) -> bool:
+    """pydantic's Color and pydantic-extra-types' Color, written as their names ("blue").
+
+    Matched by module and name, so that neither module (one deprecated, one optional) is
+    imported to recognise them.
+    """
+    kind = type(obj)
+    return kind.__name__ == "Color" and kind.__module__ in _COLOR_MODULES
+
+
+_COLOR_MODULES = frozenset({"pydantic.color", "pydantic_extra_types.color"})
+
+
+def is_pydantic_v1_model(value: Any) -> bool:
+    """Whether `value` is a pydantic.v1 model or model class, which minifast refuses.
+
+    Only code that imported `pydantic.v1` can hold one, so the check imports nothing.
+    """
+    v1 = sys.modules.get("pydantic.v1")
+    if v1 is None:
+        return False
+    model = v1.BaseModel
+    return isinstance(value, model) or (isinstance(value, type) and issubclass(value, model))
 
 
 def _finite(data: Any) -> Any:

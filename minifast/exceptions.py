@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypedDict
 
 # Each registered status's reason phrase, the table http.client.responses holds.
 # PERF: built here, as http.client would also import email parsing (and ssl): -1.5 ms of start-up.
@@ -58,11 +58,40 @@ class DependencyScopeError(FastAPIError):
     """A dependency whose exit code runs later than that of one it depends on."""
 
 
+class FastAPIDeprecationWarning(UserWarning):
+    """A deprecated API was used.
+
+    COMPAT: a UserWarning, as FastAPI's: Python hides DeprecationWarning outside `__main__`,
+    and a deprecation nobody sees removes nothing.
+    """
+
+
+class PydanticV1NotSupportedError(FastAPIError):
+    """A `pydantic.v1` model was used: only pydantic v2 models are supported."""
+
+
+class EndpointContext(TypedDict, total=False):
+    """Where the endpoint whose input or output failed is: shown by `str()` of the error."""
+
+    function: str
+    path: str
+    file: str
+    line: int
+
+
 class ValidationException(Exception):
     """Base of the validation errors; `errors()` is FastAPI's list of error dicts."""
 
-    def __init__(self, errors: Sequence[Any]) -> None:
+    def __init__(
+        self, errors: Sequence[Any], *, endpoint_ctx: EndpointContext | None = None
+    ) -> None:
         self._errors = errors
+        self.endpoint_ctx = endpoint_ctx
+        context = endpoint_ctx or {}
+        self.endpoint_function = context.get("function")
+        self.endpoint_path = context.get("path")
+        self.endpoint_file = context.get("file")
+        self.endpoint_line = context.get("line")
 
     def errors(self) -> Sequence[Any]:
         return self._errors
@@ -71,14 +100,28 @@ class ValidationException(Exception):
         count = len(self._errors)
         lines = [f"{count} validation error{'' if count == 1 else 's'}:"]
         lines.extend(f"  {error}" for error in self._errors)
-        return "\n".join(lines)
+        return "\n".join(lines) + self._where()
+
+    def _where(self) -> str:
+        """The endpoint's place as a traceback line, so an editor can jump to it."""
+        if self.endpoint_file and self.endpoint_line and self.endpoint_function:
+            place = f'File "{self.endpoint_file}", line {self.endpoint_line}, in '
+            where = f"\n  {place}{self.endpoint_function}"
+            return where + (f"\n    {self.endpoint_path}" if self.endpoint_path else "")
+        return f"\n  Endpoint: {self.endpoint_path}" if self.endpoint_path else ""
 
 
 class RequestValidationError(ValidationException):
     """The request did not match the endpoint's declared parameters; answered with a 422."""
 
-    def __init__(self, errors: Sequence[Any], *, body: Any = None) -> None:
-        super().__init__(errors)
+    def __init__(
+        self,
+        errors: Sequence[Any],
+        *,
+        body: Any = None,
+        endpoint_ctx: EndpointContext | None = None,
+    ) -> None:
+        super().__init__(errors, endpoint_ctx=endpoint_ctx)
         self.body = body
 
 
@@ -89,6 +132,12 @@ class WebSocketRequestValidationError(ValidationException):
 class ResponseValidationError(ValidationException):
     """The endpoint returned something its response model refuses: a server bug, so a 500."""
 
-    def __init__(self, errors: Sequence[Any], *, body: Any = None) -> None:
-        super().__init__(errors)
+    def __init__(
+        self,
+        errors: Sequence[Any],
+        *,
+        body: Any = None,
+        endpoint_ctx: EndpointContext | None = None,
+    ) -> None:
+        super().__init__(errors, endpoint_ctx=endpoint_ctx)
         self.body = body

@@ -11,7 +11,6 @@ import argparse
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.compat import harness, score
@@ -44,14 +43,10 @@ def main(argv: list[str]) -> int:
 
 
 def run_all(units: list[str], *, on_minifast: bool, jobs: int) -> list[harness.UnitResult]:
-    """Run the units in parallel, slowest (the tutorial folders) first."""
+    """Run the units, the tutorial folders (the slowest) first."""
     ordered = sorted(units, key=lambda unit: not unit.startswith("tests/test_tutorial"))
-
-    def run(unit: str) -> harness.UnitResult:
-        return harness.run_unit(unit, on_minifast=on_minifast, timeout=PER_TEST_TIMEOUT_SECONDS)
-
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(run, ordered))
+    timeout = PER_TEST_TIMEOUT_SECONDS
+    return harness.run_units(ordered, on_minifast=on_minifast, timeout=timeout, jobs=jobs)
 
 
 def report(results: list[harness.UnitResult], options: argparse.Namespace, elapsed: float) -> int:

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -113,39 +112,44 @@ class UnitResult:
     seconds: float = 0.0
 
 
-def run_unit(unit: str, *, on_minifast: bool, timeout: float) -> UnitResult:
-    """Run one unit in its own pytest process and read its JUnit report."""
-    with tempfile.TemporaryDirectory() as scratch:
-        report = Path(scratch) / "report.xml"
+def run_units(units: list[str], *, on_minifast: bool, timeout: float, jobs: int) -> list[UnitResult]:
+    """Run each unit in its own pytest process (forked by plugin/compat_runner.py)."""
+    with tempfile.TemporaryDirectory() as reports:
         command = [
-            *(str(venv_python()), "-m", "pytest", unit, "-q", "-p", "no:cacheprovider"),
-            *(f"--junitxml={report}", "-o", f"timeout={timeout:g}"),
+            *(str(venv_python()), str(PLUGIN_DIR / "compat_runner.py"), "--reports", reports),
+            *("--jobs", str(jobs), "--unit-timeout", str(UNIT_TIMEOUT_SECONDS)),
+            *(["--minifast"] if on_minifast else []),
+            *units,
+            *("--", "-q", "-p", "no:cacheprovider", "-o", f"timeout={timeout:g}"),
             # One file that fails to import must not stop the unit's other files from running.
             "--continue-on-collection-errors",
+            # The runner imported pytest's plugins before pytest could mark them for rewriting.
+            *("-W", "ignore::pytest.PytestAssertRewriteWarning"),
+            *(["-p", "minifast_compat_plugin"] if on_minifast else []),
         ]
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        if on_minifast:
-            command += ["-p", "minifast_compat_plugin"]
-            env["PYTHONPATH"] = str(PLUGIN_DIR)
-        started = time.monotonic()
-        try:
-            completed = subprocess.run(
-                command,
-                cwd=SUITE,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=UNIT_TIMEOUT_SECONDS,
-                check=False,
-            )
-            output = completed.stdout + completed.stderr
-        except subprocess.TimeoutExpired:
-            return UnitResult(unit, crashed=f"unit ran past {UNIT_TIMEOUT_SECONDS} s")
-        if not report.exists():
-            return UnitResult(unit, crashed=_last_line(output) or "no report")
-        result = _read_report(unit, report)
-        result.seconds = time.monotonic() - started
-        return result
+        env = dict(os.environ, PYTHONPATH=str(PLUGIN_DIR))
+        runner = subprocess.run(
+            command, cwd=SUITE, env=env, capture_output=True, text=True, check=False
+        )
+        if runner.returncode:
+            raise RuntimeError(f"the compat runner failed:\n{runner.stderr[-3000:]}")
+        return [_unit_result(units, line, Path(reports)) for line in runner.stdout.splitlines()]
+
+
+def _unit_result(units: list[str], line: str, reports: Path) -> UnitResult:
+    index, status, seconds = line.split("\t")
+    unit = units[int(index)]
+    report = reports / f"{index}.xml"
+    if not report.exists():
+        if int(status) & 0x7F:  # ended by a signal: the runner's timeout, or a crash
+            why = f"unit ended by signal {int(status) & 0x7F} after {float(seconds):.0f} s"
+        else:
+            log = (reports / f"{index}.log").read_text(errors="replace")
+            why = _last_line(log) or "no report"
+        return UnitResult(unit, crashed=why, seconds=float(seconds))
+    result = _read_report(unit, report)
+    result.seconds = float(seconds)
+    return result
 
 
 def _read_report(unit: str, report: Path) -> UnitResult:

@@ -1,0 +1,104 @@
+"""minifast.compat.install(): `fastapi` and `starlette` imports answered by minifast's modules."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+import minifast
+import minifast.middleware.cors
+import minifast.responses
+from minifast import compat
+
+
+def _aliased() -> list[str]:
+    return [name for name in sys.modules if compat.minifast_name(name) is not None]
+
+
+@pytest.fixture
+def installed() -> Iterator[None]:
+    """install() in a process with no real FastAPI or Starlette loaded; all undone after."""
+    saved = {name: sys.modules.pop(name) for name in _aliased()}
+    meta_path = list(sys.meta_path)
+    try:
+        compat.install()
+        yield
+    finally:
+        sys.meta_path[:] = meta_path
+        for name in _aliased():
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
+@pytest.mark.usefixtures("installed")
+def test_fastapi_and_starlette_modules_are_minifast_modules() -> None:
+    import fastapi
+    import fastapi.responses
+    import starlette.middleware.cors
+    from fastapi import FastAPI
+
+    assert fastapi is minifast
+    assert FastAPI is minifast.MiniFast
+    assert fastapi.responses is minifast.responses
+    assert starlette.middleware.cors is minifast.middleware.cors
+    assert importlib.import_module("starlette.status") is importlib.import_module("minifast.status")
+
+
+@pytest.mark.usefixtures("installed")
+def test_the_minifast_module_keeps_its_own_spec() -> None:
+    import fastapi.responses
+
+    assert fastapi.responses.__spec__ is not None
+    assert fastapi.responses.__spec__.name == "minifast.responses"
+    assert fastapi.responses.__name__ == "minifast.responses"
+
+
+@pytest.mark.usefixtures("installed")
+def test_a_missing_module_names_the_minifast_module_looked_for() -> None:
+    with pytest.raises(ModuleNotFoundError, match=r"minifast\.no_such_module") as raised:
+        importlib.import_module("fastapi.no_such_module")
+    assert raised.value.name == "fastapi.no_such_module"
+
+
+@pytest.mark.usefixtures("installed")
+def test_an_import_error_inside_a_minifast_module_is_not_hidden(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(name: str, *args: object) -> None:
+        raise ModuleNotFoundError("No module named 'some_extra'", name="some_extra")
+
+    monkeypatch.setattr(compat.importlib, "import_module", broken)
+    with pytest.raises(ModuleNotFoundError, match="some_extra"):
+        importlib.__import__("starlette.routing")
+
+
+@pytest.mark.usefixtures("installed")
+def test_installing_twice_adds_one_hook() -> None:
+    compat.install()
+    assert sum(isinstance(finder, compat._AliasFinder) for finder in sys.meta_path) == 1
+
+
+def test_refuses_once_the_real_framework_is_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "starlette", sys.modules["minifast"])
+    meta_path = list(sys.meta_path)
+    with pytest.raises(RuntimeError, match="already imported: .*starlette"):
+        compat.install()
+    assert sys.meta_path == meta_path
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("fastapi", "minifast"),
+        ("fastapi.security.oauth2", "minifast.security.oauth2"),
+        ("starlette.requests", "minifast.requests"),
+        ("fastapi_users", None),
+        ("starlette_exporter.middleware", None),
+    ],
+    ids=["fastapi", "nested", "starlette", "fastapi-prefix", "starlette-prefix"],
+)
+def test_minifast_name(name: str, expected: str | None) -> None:
+    assert compat.minifast_name(name) == expected
