@@ -84,7 +84,7 @@ def test_installing_twice_adds_one_hook() -> None:
 def test_refuses_once_the_real_framework_is_imported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "starlette", sys.modules["minifast"])
     meta_path = list(sys.meta_path)
-    with pytest.raises(RuntimeError, match="already imported: .*starlette"):
+    with pytest.raises(RuntimeError, match=r"already imported: .*starlette"):
         compat.install()
     assert sys.meta_path == meta_path
 

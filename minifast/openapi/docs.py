@@ -57,10 +57,14 @@ _SWAGGER_UI_PAGE = Template("""\
 <div id="swagger-ui"></div>
 <script src="$js_url"></script>
 <script>
-const config = $config;
-config.presets = [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset];
+const ui = SwaggerUIBundle({
+$config
 $redirect
-const ui = SwaggerUIBundle(config);
+presets: [
+SwaggerUIBundle.presets.apis,
+SwaggerUIBundle.SwaggerUIStandalonePreset
+],
+});
 $init_oauth
 </script>
 </body>
@@ -158,14 +162,17 @@ def get_swagger_ui_html(
     config = {"url": openapi_url, **swagger_ui_default_parameters, **(swagger_ui_parameters or {})}
     redirect = ""
     if oauth2_redirect_url:
-        redirect_url = _script_json(oauth2_redirect_url)
-        redirect = f"config.oauth2RedirectUrl = window.location.origin + {redirect_url};"
+        redirect_url = _script_string(oauth2_redirect_url)
+        redirect = f"oauth2RedirectUrl: window.location.origin + {redirect_url},"
     page = _SWAGGER_UI_PAGE.substitute(
         title=html.escape(title),
         css_url=html.escape(swagger_css_url),
         favicon_url=html.escape(swagger_favicon_url),
         js_url=html.escape(swagger_js_url),
-        config=_script_json(config),
+        # COMPAT: one `"key": value,` line per option, as FastAPI's page writes them.
+        config="\n".join(
+            f"{_script_json(key)}: {_script_json(value)}," for key, value in config.items()
+        ),
         redirect=redirect,
         init_oauth=f"ui.initOAuth({_script_json(init_oauth)});" if init_oauth else "",
     )
@@ -197,6 +204,11 @@ def get_redoc_html(
 def get_swagger_ui_oauth2_redirect_html() -> HTMLResponse:
     """The page an OAuth2 server redirects to after the user signs in from Swagger UI."""
     return HTMLResponse(_OAUTH2_REDIRECT_PAGE)
+
+
+def _script_string(text: str) -> str:
+    """`text` as a single-quoted JavaScript string, safe inside <script>."""
+    return "'" + _script_json(text)[1:-1].replace('\\"', '"').replace("'", "\\'") + "'"
 
 
 def _script_json(value: Any) -> str:

@@ -78,7 +78,9 @@ def report(results: list[harness.UnitResult], options: argparse.Namespace, elaps
     below = outcome.ratio < THRESHOLD
     print(f"\n{len(unlisted)} failing tests not listed as deliberate differences.")
     if below:
-        print(f"FAILED: {outcome.ratio:.2%} of the baseline passes; the threshold is {THRESHOLD:.0%}.")
+        print(
+            f"FAILED: {outcome.ratio:.2%} of the baseline passes; the threshold is {THRESHOLD:.0%}."
+        )
     return 1 if below else 0
 
 

@@ -54,6 +54,7 @@ def ensure_venv() -> None:
 def ensure_suite() -> None:
     """Download FastAPI's sdist once and extract the parts the suite needs."""
     if (SUITE / "pyproject.toml").exists():
+        _remove_leftovers()
         return
     with tempfile.TemporaryDirectory() as download:
         subprocess.run(
@@ -67,6 +68,16 @@ def ensure_suite() -> None:
         (archive,) = Path(download).glob("fastapi-*.tar.gz")
         _extract(archive, SUITE.with_suffix(".partial"))
     SUITE.with_suffix(".partial").rename(SUITE)
+
+
+def _remove_leftovers() -> None:
+    """Remove what an earlier run's tests left in the working directory (files, folders)."""
+    for path in SUITE.iterdir():
+        if path.name not in _EXTRACTED:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+_EXTRACTED = {"tests", "docs_src", "pyproject.toml"}
 
 
 def _extract(archive: Path, destination: Path) -> None:
@@ -112,13 +123,16 @@ class UnitResult:
     seconds: float = 0.0
 
 
-def run_units(units: list[str], *, on_minifast: bool, timeout: float, jobs: int) -> list[UnitResult]:
+def run_units(
+    units: list[str], *, on_minifast: bool, timeout: float, jobs: int
+) -> list[UnitResult]:
     """Run each unit in its own pytest process (forked by plugin/compat_runner.py)."""
     with tempfile.TemporaryDirectory() as reports:
         command = [
             *(str(venv_python()), str(PLUGIN_DIR / "compat_runner.py"), "--reports", reports),
             *("--jobs", str(jobs), "--unit-timeout", str(UNIT_TIMEOUT_SECONDS)),
             *(["--minifast"] if on_minifast else []),
+            *("--serial", ",".join(str(index) for index in _workdir_units(units))),
             *units,
             *("--", "-q", "-p", "no:cacheprovider", "-o", f"timeout={timeout:g}"),
             # One file that fails to import must not stop the unit's other files from running.
@@ -134,6 +148,20 @@ def run_units(units: list[str], *, on_minifast: bool, timeout: float, jobs: int)
         if runner.returncode:
             raise RuntimeError(f"the compat runner failed:\n{runner.stderr[-3000:]}")
         return [_unit_result(units, line, Path(reports)) for line in runner.stdout.splitlines()]
+
+
+def _workdir_units(units: list[str]) -> list[int]:
+    """The units whose tests write into the working directory: FastAPI's suite marks them
+    with its `workdir_lock` group, and they must not run side by side."""
+    return [
+        index
+        for index, unit in enumerate(units)
+        if any("workdir_lock" in path.read_text() for path in _python_files(SUITE / unit))
+    ]
+
+
+def _python_files(path: Path) -> list[Path]:
+    return [path] if path.is_file() else sorted(path.rglob("*.py"))
 
 
 def _unit_result(units: list[str], line: str, reports: Path) -> UnitResult:

@@ -6,7 +6,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from tests.compat.harness import HERE, ROOT, UnitResult
 
@@ -114,7 +113,9 @@ def score(results: list[UnitResult], baseline: set[str], excluded: set[str]) -> 
     for test_id in counted - passed:
         if test_id not in reasons:
             module = test_id.split("::", 1)[0]
-            crash = next((why for unit, why in crash_of_module.items() if module.startswith(unit)), "")
+            crash = next(
+                (why for unit, why in crash_of_module.items() if module.startswith(unit)), ""
+            )
             reasons[test_id] = crash or "did not run"
     return Score(counted, passed & counted, reasons)
 
