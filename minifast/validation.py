@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
-from minifast.exceptions import RequestValidationError
+from minifast.exceptions import EndpointContext, RequestValidationError
 
 ErrorList = list[dict[str, Any]]
 
@@ -58,3 +60,24 @@ def json_invalid(error: json.JSONDecodeError) -> RequestValidationError:
         "ctx": {"error": error.msg},
     }
     return RequestValidationError([detail], body=error.doc)
+
+
+def endpoint_context(endpoint: Any, scope: Mapping[str, Any], method: str) -> EndpointContext:
+    """Where a failing endpoint is, for `str()` of its validation error.
+
+    Built only when validation has failed, so a valid request pays nothing for it: the
+    function's name, file and first line, and the route as `GET /mount/items/{id}`.
+    """
+    context = EndpointContext()
+    function = inspect.unwrap(endpoint)
+    code = getattr(function, "__code__", None)
+    if code is not None:
+        context["file"], context["line"] = code.co_filename, code.co_firstlineno
+    name = getattr(function, "__name__", None)
+    if name is not None:
+        context["function"] = name
+    route = scope.get("route")
+    if route is not None:
+        mount = scope.get("root_path", "").rstrip("/")
+        context["path"] = f"{method} {mount}{route.path}"
+    return context
