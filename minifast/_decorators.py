@@ -1,4 +1,4 @@
-"""The options every route decorator takes, declared once, and the eight verb decorators."""
+"""The options every route decorator takes, declared once, and the decorators built on them."""
 
 from __future__ import annotations
 
@@ -56,12 +56,51 @@ class RouteOptions(TypedDict, total=False):
 
 
 class PathOperations:
-    """The eight verb decorators, written once for both APIRouter and MiniFast."""
+    """The verb decorators and the plain-route ones, written once for APIRouter and MiniFast."""
 
     def api_route(
         self, path: str, *, methods: Sequence[str] | None = None, **options: Unpack[RouteOptions]
     ) -> Callable[[F], F]:
         raise NotImplementedError  # pragma: no cover - each class defines it
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        methods: Sequence[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        raise NotImplementedError  # pragma: no cover - each class defines it
+
+    def add_websocket_route(
+        self, path: str, endpoint: Callable[..., Any], name: str | None = None
+    ) -> None:
+        raise NotImplementedError  # pragma: no cover - each class defines it
+
+    def route(
+        self,
+        path: str,
+        methods: Sequence[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> Callable[[F], F]:
+        """`@app.route(path)`: a plain route, as `add_route` adds it."""
+
+        def decorator(endpoint: F) -> F:
+            self.add_route(path, endpoint, methods, name, include_in_schema)
+            return endpoint
+
+        return decorator
+
+    def websocket_route(self, path: str, name: str | None = None) -> Callable[[F], F]:
+        """`@app.websocket_route(path)`: a plain websocket route, as `add_websocket_route`."""
+
+        def decorator(endpoint: F) -> F:
+            self.add_websocket_route(path, endpoint, name)
+            return endpoint
+
+        return decorator
 
     def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
         return self.api_route(path, methods=["GET"], **options)

@@ -7,6 +7,7 @@ in the path template is a path parameter; else a scalar is a query parameter and
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import types
@@ -15,11 +16,21 @@ from collections.abc import Set as AbstractSet
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, Field, TypeAdapter, create_model
+from pydantic import (
+    AliasChoices,
+    AliasPath,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Json,
+    TypeAdapter,
+    create_model,
+)
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined, SchemaValidator
 
 from minifast import params
+from minifast._extract import FieldKeys
 from minifast._types_util import annotate, is_scalar, is_sequence
 from minifast.datastructures import UploadFile
 from minifast.exceptions import FastAPIError
@@ -65,17 +76,9 @@ class SourcePlan:
     source: Source
     params: tuple[ParamPlan, ...]
     validator: SchemaValidator  # of a model whose field `p<i>` is params[i], or the group's
-    group: tuple[GroupField, ...] | None = None  # set when params[0] is a model of parameters
-    group_keys: frozenset[str] = frozenset()  # its fields' keys and aliases: never extra keys
-
-
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class GroupField:
-    """One field of a pydantic model used as a group of query, header or cookie parameters."""
-
-    key: str  # what the source calls it ("x-token" for a header field `x_token`)
-    alias: str  # what the model reads it as
-    is_sequence: bool
+    group: tuple[FieldKeys, ...] | None = None  # set when params[0] is a model of parameters
+    model: type[BaseModel] | None = None  # that model (params[0] may be Optional of it)
+    is_optional: bool = False  # params[0] is `Model | None`: left out unless its keys are sent
 
 
 def compile_param(
@@ -98,8 +101,31 @@ def compile_param(
     if source is Source.HEADER and key == name and marker.convert_underscores:
         key = name.replace("_", "-")
     repeats = source in (Source.QUERY, Source.HEADER) or isinstance(marker, params.Form)
-    sequence = repeats and is_sequence(annotation)
+    sequence = repeats and _repeats(annotation, marker)
     return ParamPlan(name, source, key, annotation, marker, default, sequence, tuple(other_keys))
+
+
+def merged_marker(markers: list[Any]) -> Any:
+    """The one marker of a parameter declared with several in `Annotated[...]`, or None.
+
+    COMPAT: as in FastAPI, the last `Query()`, `Body()`... (or `Depends()`) decides; the
+    settings of every FieldInfo among them merge onto it, later ones winning, as pydantic
+    merges them: `Annotated[int, Field(alias="wire"), Query()]` reads the key "wire".
+    """
+    if len(markers) < 2:
+        return markers[0] if markers else None
+    chosen = next(
+        (item for item in reversed(markers) if isinstance(item, params.Param | params.Body)),
+        markers[-1],
+    )
+    fields = [item for item in markers if isinstance(item, FieldInfo)]
+    if not isinstance(chosen, FieldInfo) or len(fields) < 2:
+        return chosen
+    merged = FieldInfo.merge_field_infos(*fields)
+    marker = copy.copy(chosen)
+    for slot in FieldInfo.__slots__:  # pydantic's settings; the marker's own attributes stay
+        setattr(marker, slot, getattr(merged, slot))
+    return marker
 
 
 def _implied_source(
@@ -134,13 +160,39 @@ def _check_marker(
     sourced = isinstance(marker, params.Param | params.Body)
     if name in path_names and sourced and not isinstance(marker, params.Path):
         raise FastAPIError(f"{name!r} is in the path: it cannot be a {type(marker).__name__}")
+    if name in path_names and not is_scalar(annotation):
+        # COMPAT: an AssertionError, as FastAPI raises: one path segment holds one value.
+        raise AssertionError(f"path parameter {name!r} must be a scalar, not {annotation!r}")
     if isinstance(marker, params.Path) and all(default is not no for no in _NO_DEFAULT):
         raise FastAPIError(f"path parameter {name!r} cannot have a default: it is always given")
-    if isinstance(marker, params.Param) and not isinstance(marker, params.Path):
-        structured = not (is_scalar(annotation) or is_sequence(annotation))
-        if structured and not is_model(annotation):
-            kind = type(marker).__name__
-            raise FastAPIError(f"{kind} parameter {name!r} must be a scalar, a list or a model")
+    if isinstance(marker, params.Query) and not _is_query_type(annotation):
+        raise UnsupportedParameterError(
+            f"Query parameter {name!r} must be one of the supported types: a scalar, a list "
+            "of scalars or a model"
+        )
+
+
+class UnsupportedParameterError(FastAPIError, AssertionError):
+    """COMPAT: FastAPI refuses such a query parameter with an AssertionError."""
+
+
+def _is_query_type(annotation: Any) -> bool:
+    """COMPAT: as in FastAPI, only query parameters are checked: headers and cookies are not."""
+    base = unwrapped(annotation)
+    if base is None:  # Json[...]: read as one text value
+        base = typing.get_args(annotation)[0]
+    return is_scalar(base) or _is_scalar_sequence(base) or optional_model(base) is not None
+
+
+def _is_scalar_sequence(annotation: Any) -> bool:
+    annotation = unwrapped(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = typing.get_args(annotation)
+        sequences = [member for member in members if _is_scalar_sequence(member)]
+        others = [member for member in members if member not in sequences]
+        return bool(sequences) and all(is_scalar(member) for member in others)
+    arguments = [item for item in typing.get_args(annotation) if item is not Ellipsis]
+    return is_sequence(annotation) and all(is_scalar(item) for item in arguments)
 
 
 def _keys(name: str, marker: FieldInfo) -> list[str]:
@@ -163,11 +215,11 @@ def compile_sources(source: Source, found: tuple[ParamPlan, ...]) -> list[Source
     COMPAT: a pydantic model in a source is a group of parameters, one per field; it also
     sees the source's other keys, so `extra="forbid"` refuses them, as in FastAPI.
     """
-    plain = tuple(param for param in found if not is_model(param.annotation))
+    plain = tuple(param for param in found if param_model(param) is None)
     plans: list[SourcePlan] = []
     for param in found:  # in declaration order, which is the order errors are reported in
-        if is_model(param.annotation):
-            plans.append(_group_plan(source, param))
+        if (model := param_model(param)) is not None:
+            plans.append(_group_plan(source, param, model))
         elif param is plain[0]:
             plans.append(SourcePlan(source, plain, compile_container(source.value, plain)))
     return plans
@@ -177,23 +229,97 @@ def is_model(annotation: Any) -> bool:
     return inspect.isclass(annotation) and issubclass(annotation, BaseModel)
 
 
-def _group_plan(source: Source, param: ParamPlan) -> SourcePlan:
-    model = param.annotation
-    adapter: TypeAdapter[Any] = TypeAdapter(annotate(model, param.marker))
-    group = tuple(
-        group_field(source, param, name, info) for name, info in model.model_fields.items()
-    )
-    keys = frozenset(name for field in group for name in (field.key, field.alias))
-    return SourcePlan(source, (param,), adapter.validator, group, keys)  # type: ignore[arg-type]
+def optional_model(annotation: Any) -> type[BaseModel] | None:
+    """The model of `Model` or `Model | None`, else None."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        arguments = typing.get_args(annotation)
+        if len(arguments) == 2 and type(None) in arguments:
+            annotation = next(item for item in arguments if item is not type(None))
+    return annotation if is_model(annotation) else None
 
 
-def group_field(source: Source, param: ParamPlan, name: str, info: FieldInfo) -> GroupField:
-    alias = info.validation_alias if isinstance(info.validation_alias, str) else info.alias or name
-    key = alias
+def param_model(param: ParamPlan) -> type[BaseModel] | None:
+    """The model whose fields are this query, header or cookie parameter's group, if any."""
+    if param.source is Source.PATH:
+        return param.annotation if is_model(param.annotation) else None
+    return optional_model(unwrapped(param.annotation))
+
+
+def unwrapped(annotation: Any) -> Any:
+    """The type under `Annotated[...]`; None for a `Json[...]` one, which is read as text."""
+    if typing.get_origin(annotation) is not Annotated:
+        return annotation
+    base, *metadata = typing.get_args(annotation)
+    return None if any(type(item) is Json for item in metadata) else base
+
+
+def _group_plan(source: Source, param: ParamPlan, model: type[BaseModel]) -> SourcePlan:
+    adapter: TypeAdapter[Any] = TypeAdapter(annotate(param.annotation, param.marker))
     converts = getattr(param.marker, "convert_underscores", True)
-    if source is Source.HEADER and converts and alias == name:
-        key = name.replace("_", "-")
-    return GroupField(key, alias, is_sequence(info.annotation))
+    group = model_field_keys(model, converts if source is Source.HEADER else None)
+    optional = unwrapped(param.annotation) is not model
+    validator: SchemaValidator = adapter.validator  # type: ignore[assignment]
+    return SourcePlan(source, (param,), validator, group, model, optional)
+
+
+def model_field_keys(model: type[BaseModel], converts: bool | None = None) -> tuple[FieldKeys, ...]:
+    """Where each field of a model of parameters (or of form fields) is read.
+
+    `converts`: None but for headers, where it says whether a field's underscores become
+    dashes unless the field's own Header() says otherwise.
+    """
+    fields = []
+    for name, info in model.model_fields.items():
+        # COMPAT: as in FastAPI, a field holding a model or a dict ignores the model's config.
+        config = None if _is_structured(info.annotation) else model.model_config
+        convert = converts is not None and getattr(info, "convert_underscores", converts)
+        reads_bytes = isinstance(info, params.File) and holds(info.annotation, bytes)
+        pairs = key_pairs(name, info, config, convert)
+        fields.append(FieldKeys(name, pairs, _repeats(info.annotation, info), reads_bytes))
+    return tuple(fields)
+
+
+def _is_structured(annotation: Any) -> bool:
+    model_or_dict = inspect.isclass(annotation) and issubclass(annotation, BaseModel | dict)
+    return model_or_dict or dataclasses.is_dataclass(annotation)
+
+
+def _repeats(annotation: Any, info: FieldInfo) -> bool:
+    """COMPAT: a list field reads every value of a repeated key, unless it is `Json`."""
+    metadata = [*info.metadata, *typing.get_args(annotation)[1:]]
+    if typing.get_origin(annotation) is not Annotated:
+        metadata = list(info.metadata)
+    return is_sequence(annotation) and not any(type(item) is Json for item in metadata)
+
+
+def key_pairs(
+    name: str, info: FieldInfo, config: ConfigDict | None, convert: bool
+) -> tuple[tuple[str, str], ...]:
+    """(name the validator reads, key in the request) for each way a field may be given.
+
+    COMPAT: FastAPI's order: the alias (a header's converted to dashes), or each of
+    `AliasChoices` taken literally; then the field's name when the model validates by name.
+    """
+    validation = info.validation_alias
+    alias = validation if isinstance(validation, str) and validation else info.alias or name
+    key = alias.replace("_", "-") if convert and alias == name else alias
+    pairs = [(alias, key)]
+    if isinstance(validation, AliasChoices):
+        choices = validation.choices
+        if any(isinstance(choice, AliasPath) for choice in choices):
+            return tuple(pairs)
+        pairs = [(choice, choice) for choice in choices if isinstance(choice, str)]
+    elif isinstance(validation, AliasPath):
+        return tuple(pairs)
+    settings = config or {}
+    by_alias = settings.get("validate_by_alias") is not False
+    by_name = settings.get("validate_by_name", settings.get("populate_by_name", False))
+    named = (name, name.replace("_", "-") if convert else name)
+    if not by_alias:
+        return (named,)
+    if by_name and name not in [alias for alias, _ in pairs]:
+        pairs.append(named)
+    return tuple(pairs)
 
 
 def compile_container(label: str, found: tuple[ParamPlan, ...]) -> SchemaValidator:

@@ -49,9 +49,14 @@ from minifast.routing import (
 from minifast.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
+    import os
+    from typing import Literal
+
     from typing_extensions import Unpack
 
+    from minifast.frontend import Fallback
     from minifast.openapi.docs import SwaggerUIAssets
+    from minifast.telemetry import TelemetryConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,6 +67,7 @@ class MiniFast(PathOperations):
     def __init__(
         self,
         *,
+        telemetry: TelemetryConfig | None = None,
         debug: bool = False,
         routes: list[BaseRoute] | None = None,
         title: str = "FastAPI",
@@ -142,6 +148,13 @@ class MiniFast(PathOperations):
         self.root_path_in_servers = root_path_in_servers
         self._add_openapi_route()
         self._add_docs_routes(swagger_ui_assets)  # after it, in FastAPI's order
+        # Not in FastAPI: off unless given (FastAPI observes whenever a global provider is set);
+        # only then is OpenTelemetry imported and the stack given its telemetry layers.
+        self._telemetry: TelemetryConfig | None = None
+        if telemetry is not None:
+            from minifast.telemetry._wiring import telemetry_config
+
+            self._telemetry = telemetry_config(telemetry)
 
     # -- the OpenAPI document ---------------------------------------------------------------
 
@@ -165,7 +178,7 @@ class MiniFast(PathOperations):
 
     def _add_openapi_route(self) -> None:
         """Serve the document at `openapi_url` (None: not at all), as a plain route."""
-        if self.openapi_url is None:
+        if not self.openapi_url:  # COMPAT: "" turns the document off, as None does
             return
 
         async def openapi(request: Request) -> JSONResponse:
@@ -216,6 +229,12 @@ class MiniFast(PathOperations):
             # after start-up raises, as in FastAPI.
             self.middleware_stack = self.build_middleware_stack()
         if scope["type"] == "lifespan":
+            if self._telemetry is not None:  # exporters are added at start-up, flushed at the end
+                from minifast.telemetry._runtime import lifespan
+
+                await lifespan(config=self._telemetry, app=self._lifespan, scope=scope,
+                               receive=receive, send=send)  # fmt: skip
+                return
             await self._lifespan(scope, receive, send)
             return
         scope["app"] = self
@@ -235,6 +254,10 @@ class MiniFast(PathOperations):
             *self.user_middleware,
             Middleware(ExceptionMiddleware, handlers=handled, debug=self.debug),
         ]
+        if self._telemetry is not None:
+            from minifast.telemetry._wiring import observed_stack
+
+            return observed_stack(self, self._telemetry, layers)
         return build_stack(self.router, layers)
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -355,6 +378,16 @@ class MiniFast(PathOperations):
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         self.router.mount(path, app, name)
+
+    def frontend(
+        self,
+        path: str,
+        *,
+        directory: str | os.PathLike[str],
+        fallback: Fallback = "auto",
+        check_dir: bool | Literal["auto"] = "auto",
+    ) -> None:
+        self.router.frontend(path, directory=directory, fallback=fallback, check_dir=check_dir)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         return self.router.url_path_for(name, **path_params)

@@ -18,6 +18,7 @@ from minifast.concurrency import run_in_threadpool
 from minifast.types import RawHeaders, Scope
 
 _T = TypeVar("_T")
+DefaultType = TypeVar("DefaultType")
 
 
 class Address(NamedTuple):
@@ -362,3 +363,27 @@ class FormData(ImmutableMultiDict):
         for _, value in self._items:
             if isinstance(value, UploadFile):
                 await value.close()
+
+
+class DefaultPlaceholder:
+    """A default value marked as such, so that code can tell it from one the user passed.
+
+    FastAPI's options take `Default(x)` to mean "x, unless something more specific is set";
+    extensions (GraphQL routers, for one) pass such values to routers.
+    """
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DefaultPlaceholder) and other.value == self.value
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and the value may change
+
+
+def Default(value: DefaultType) -> DefaultType:
+    """`value` wrapped as a DefaultPlaceholder, typed as the value for the option it fills."""
+    return DefaultPlaceholder(value)  # type: ignore[return-value]

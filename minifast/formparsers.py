@@ -205,8 +205,9 @@ class _MultipartParser:
         if "name" not in options:
             raise _refuse('The Content-Disposition header field "name" must be provided.')
         self.name = options["name"]
-        # A browser sends `filename=""` for a file input left empty: that is no file.
-        if options.get("filename"):
+        # COMPAT: a file input left empty comes as `filename=""`: an empty file, as in Starlette
+        # (a form parameter then reads it as absent).
+        if "filename" in options:
             self.files += 1
             if self.files > self.limits.max_files:
                 raise _too_many("files", self.limits.max_files)

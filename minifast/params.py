@@ -32,10 +32,12 @@ def _field_kwargs(default: Any, options: dict[str, Any]) -> dict[str, Any]:
         warnings.warn("`regex` is deprecated: use `pattern`", DeprecationWarning, stacklevel=4)
         options["pattern"] = options.pop("regex")
     options.pop("regex", None)
-    alias = options.get("alias")
-    if alias is not None:
-        options.setdefault("validation_alias", alias)
-        options.setdefault("serialization_alias", alias)
+    if "alias" in options:  # COMPAT: `alias=None` given explicitly clears an alias from Field()
+        alias = options["alias"]
+        if options.get("validation_alias") is None:
+            options["validation_alias"] = alias
+        if options.get("serialization_alias") is None and isinstance(alias, str):
+            options["serialization_alias"] = alias
     if "default_factory" in options and options["default_factory"] is not None:
         return options
     return {"default": default, **options}
@@ -146,15 +148,19 @@ class Depends:
     scope: DependencyScope | None = None
     max_concurrency: int | None = field(default=None, kw_only=True)  # calls at once, at most
     # Kept through dataclasses.replace (it is an init field), so `Depends()` filled in with
-    # its class still shares the limit of the declaration it came from.
-    limit: ConcurrencyLimit | None = field(default=None, kw_only=True, repr=False, compare=False)
+    # its class still shares the limit of the declaration it came from. Compared by identity:
+    # typing caches `Annotated[...]` by equality, which must not merge two declarations.
+    _concurrency: ConcurrencyLimit | None = field(default=None, kw_only=True, repr=False)
 
     def __post_init__(self) -> None:
         size = self.max_concurrency
-        if size is not None and (type(size) is not int or size < 1):
+        if size is None:
+            object.__setattr__(self, "_concurrency", None)
+            return
+        if type(size) is not int or size < 1:
             raise ValueError("max_concurrency must be a positive integer or None")
-        if size is not None and (self.limit is None or self.limit.size != size):
-            object.__setattr__(self, "limit", ConcurrencyLimit(size))
+        if self._concurrency is None or self._concurrency.max_concurrency != size:
+            object.__setattr__(self, "_concurrency", ConcurrencyLimit(size))
 
     def __repr__(self) -> str:
         name = getattr(self.dependency, "__name__", type(self.dependency).__name__)

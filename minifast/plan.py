@@ -13,30 +13,32 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import inspect
+import types
 import typing
 from collections import UserDict
 from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, TypeAdapter
+import typing_extensions
+from pydantic import TypeAdapter
 from pydantic.fields import FieldInfo
 from pydantic_core import SchemaValidator
 
 from minifast import params
 from minifast._decorators import DEFAULT_MAX_BODY_SIZE
+from minifast._form_plan import FormPlan, compile_form
 from minifast._nonblocking import cannot_block
 from minifast._parameters import (
-    GroupField,
     ParamPlan,
     Source,
     SourcePlan,
     compile_container,
     compile_param,
     compile_sources,
-    group_field,
-    holds,
+    merged_marker,
 )
 from minifast._types_util import annotate, annotated_parts, call_target
 from minifast.background import BackgroundTasks
@@ -81,15 +83,6 @@ INJECTED: dict[type[Any], str] = {
 # PERF: plans are never compared or hashed (caches key on the callables they hold): `eq=False`
 # spares compiling an __eq__ and a __hash__ per class, where Python 3.11 compiles each generated
 # method from source: -0.15 ms of start-up per class.
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class FormPlan:
-    """How one callable's body parameters are read from a form."""
-
-    fields: tuple[GroupField, ...]  # each key read, as what, and whether every repeat counts
-    reads_bytes: frozenset[str]  # keys of `bytes` parameters: their files are read first
-    is_model: bool  # params[0] is a model of form fields; keys it does not declare reach it too
-
-
 @dataclasses.dataclass(frozen=True, slots=True, eq=False)
 class BodyPlan:
     """How one callable reads its body parameters from the parsed body."""
@@ -236,14 +229,27 @@ def _exit_factory(call: Callable[..., Any], kind: CallKind) -> Callable[..., Any
     return None
 
 
+# `type X = ...` makes a typing.TypeAliasType (3.12+); typing_extensions has its own before 3.14.
+_TYPE_ALIASES: tuple[Any, ...] = tuple(
+    {
+        alias
+        for module in (typing, typing_extensions)
+        if (alias := getattr(module, "TypeAliasType", None))
+    }
+)
+
+
 def _signature(call: Callable[..., Any]) -> list[tuple[str, Any, Any, Any]]:
     """(name, annotation, marker, default) for each parameter, `Annotated` unpacked."""
-    hints = typing.get_type_hints(call_target(call), include_extras=True)
+    hints = _parameter_hints(call_target(call))
     result = []
     for parameter in inspect.signature(call).parameters.values():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
-        annotation, markers = annotated_parts(hints.get(parameter.name, Any))
+        hint: Any = hints.get(parameter.name, Any)
+        if isinstance(hint, _TYPE_ALIASES):
+            hint = hint.__value__  # COMPAT: `type Alias = Annotated[...]` declares what it holds
+        annotation, markers = annotated_parts(hint)
         default = parameter.default
         if isinstance(default, FieldInfo | params.Depends):
             if markers:
@@ -252,9 +258,26 @@ def _signature(call: Callable[..., Any]) -> list[tuple[str, Any, Any, Any]]:
                 [default],
                 default.default if isinstance(default, FieldInfo) else inspect.Parameter.empty,
             )
-        marker = markers[-1] if markers else None
+        marker = merged_marker(markers)
         result.append((parameter.name, annotation, marker, default))
     return result
+
+
+def _parameter_hints(target: Callable[..., Any]) -> dict[str, Any]:
+    """The evaluated annotations of `target`'s parameters.
+
+    COMPAT: as in FastAPI, only the parameters' annotations need to resolve: a return
+    annotation naming what is imported under `if TYPE_CHECKING:` is not an error.
+    """
+    try:
+        return typing.get_type_hints(target, include_extras=True)
+    except NameError:
+        annotations = dict(inspect.get_annotations(target))
+        if annotations.pop("return", None) is None:
+            raise
+    holder = types.SimpleNamespace(__annotations__=annotations)
+    namespace = getattr(inspect.unwrap(target), "__globals__", {})
+    return typing.get_type_hints(holder, globalns=namespace, include_extras=True)
 
 
 def _dependency(name: str | None, marker: params.Depends, context: _Compiling) -> DependencyPlan:
@@ -276,7 +299,7 @@ def _dependency(name: str | None, marker: params.Depends, context: _Compiling) -
     uses_scopes = _uses_scopes(plan, marker)
     return DependencyPlan(
         name, plan, marker.use_cache, marker.scope, uses_scopes,
-        _cache_key(plan, marker.scope, uses_scopes), marker.limit,
+        _cache_key(plan, marker.scope, uses_scopes), marker._concurrency,
     )  # fmt: skip
 
 
@@ -287,9 +310,11 @@ def _check_exit_scopes(plan: CallablePlan, scope: str | None) -> None:
         return
     for dependency in plan.dependencies:
         if dependency.scope == "function":
+            # COMPAT: FastAPI's wording, which tests match.
+            name = getattr(plan.call, "__name__", type(plan.call).__name__)
             raise DependencyScopeError(
-                f'{_name(plan.call)} has scope "request", so it cannot depend on '
-                f'{_name(dependency.plan.call)}, whose scope is "function"'
+                f'The dependency "{name}" has a scope of "request", it cannot '
+                'depend on dependencies with scope "function".'
             )
 
 
@@ -342,26 +367,57 @@ def _injected(annotation: Any) -> str | None:
     return next((what for kind, what in INJECTED.items() if issubclass(annotation, kind)), None)
 
 
+# What calling a callable returns, as the functions that may tell, first match wins.
+_KIND_TESTS: tuple[tuple[Callable[[Any], bool], CallKind], ...] = (
+    (inspect.isasyncgenfunction, CallKind.ASYNC_GENERATOR),
+    (inspect.isgeneratorfunction, CallKind.SYNC_GENERATOR),
+    (inspect.iscoroutinefunction, CallKind.ASYNC),
+)
+
+
 def _call_kind(call: Callable[..., Any]) -> CallKind:
-    target = call if inspect.isclass(call) else call_target(call)
-    if inspect.isasyncgenfunction(target):
-        return CallKind.ASYNC_GENERATOR
-    if inspect.isgeneratorfunction(target):
-        return CallKind.SYNC_GENERATOR
-    if inspect.iscoroutinefunction(target):
-        return CallKind.ASYNC
+    """How to call `call`: awaited, stepped as a generator, in the thread pool, or inline.
+
+    COMPAT: as in FastAPI, a kind shows through `functools.partial`, through decorators that
+    set `__wrapped__`, and through a callable object's `__call__`; a decorator's own kind
+    counts too, so an async wrapper around a sync function is awaited.
+    """
+    views = _kind_views(call)
+    for test, kind in _KIND_TESTS:
+        if any(test(view) for view in views):
+            return kind
     # PERF: (d)'s `Pagination` class skips the thread-pool round trip, 202 -> 41 µs in-process.
     return CallKind.INLINE if cannot_block(call) else CallKind.SYNC
 
 
+def _kind_views(call: Callable[..., Any]) -> list[Any]:
+    """`call` without partials, then unwrapped; then the `__call__` of each, likewise."""
+    views = _bare_and_unwrapped(call)
+    if inspect.isclass(views[-1]):
+        return views  # calling a class builds an instance, whatever its __call__ does
+    for view in tuple(views):
+        views.extend(_bare_and_unwrapped(view.__call__))
+    return views
+
+
+def _bare_and_unwrapped(call: Any) -> list[Any]:
+    while isinstance(call, functools.partial):
+        call = call.func
+    return [call, inspect.unwrap(call)]
+
+
 def _body_params(plan: CallablePlan) -> list[ParamPlan]:
-    """Every body parameter in the tree, each name once (dependencies first, as called)."""
+    """Every body parameter in the tree, each name once.
+
+    COMPAT: in FastAPI's order, which the OpenAPI body schema shows: a callable's own
+    parameters, then those of its dependencies.
+    """
     found: dict[str, ParamPlan] = {}
+    for param in plan.body.params if plan.body else ():
+        found.setdefault(param.key, param)
     for dependency in plan.dependencies:
         for param in _body_params(dependency.plan):
             found.setdefault(param.key, param)
-    for param in plan.body.params if plan.body else ():
-        found.setdefault(param.key, param)
     return list(found.values())
 
 
@@ -394,19 +450,8 @@ def _adapter(param: ParamPlan) -> SchemaValidator:
 
 
 def _form_body(found: tuple[ParamPlan, ...]) -> BodyPlan:
-    """COMPAT: a model alone in a form is a model of form fields; else one field per parameter."""
-    only = found[0].annotation
-    if len(found) == 1 and inspect.isclass(only) and issubclass(only, BaseModel):
-        fields = tuple(
-            group_field(Source.BODY, found[0], name, info)
-            for name, info in only.model_fields.items()
-        )
-        # COMPAT: as in FastAPI, a `bytes` field of the model is not given a file's content.
-        return BodyPlan(found, False, _adapter(found[0]), FormPlan(fields, frozenset(), True))
-    fields = tuple(GroupField(param.key, param.key, param.is_sequence) for param in found)
-    reads_bytes = frozenset(param.key for param in found if holds(param.annotation, bytes))
-    form = FormPlan(fields, reads_bytes, False)
-    return BodyPlan(found, True, compile_container("body", found), form)
+    """COMPAT: as in FastAPI, each form parameter is validated on its own (see _form_plan.py)."""
+    return BodyPlan(found, True, _NO_VALIDATOR, compile_form(found))
 
 
 _NO_VALIDATOR: Any = None  # a placeholder until _with_body sets the real one

@@ -15,18 +15,20 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Awaitable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 from pydantic import ValidationError
 from pydantic_core import PydanticUndefined, from_json
 
 from minifast._parameters import Source, SourcePlan
+from minifast._read_inputs import resolve_form, resolve_group
 from minifast.background import BackgroundTasks
-from minifast.concurrency import run_in_threadpool
-from minifast.datastructures import FormData, UploadFile
+from minifast.concurrency import contextmanager_in_threadpool, run_in_threadpool
 from minifast.exceptions import (
     FastAPIError,
     HTTPException,
@@ -39,7 +41,6 @@ from minifast.plan import (
     CallKind,
     DependencyPlan,
     EndpointPlan,
-    FormPlan,
 )
 from minifast.requests import DEFAULT_MAX_FILE_SIZE, HTTPConnection, Request
 from minifast.responses import Response
@@ -61,6 +62,7 @@ class _Context:
     cache: dict[Any, Any] = field(default_factory=dict)
     response: Response | None = None  # the injected Response, made on first use
     background: BackgroundTasks | None = None
+    cleanup_scope: anyio.CancelScope | None = None  # see _cleanup_scope()
 
 
 async def respond(plan: EndpointPlan, request: Request, send: Send) -> None:
@@ -87,7 +89,16 @@ async def respond(plan: EndpointPlan, request: Request, send: Send) -> None:
         await request.close()  # the files of a form, after background tasks ran too
     if not sent:
         # A dependency's exit code swallowed the endpoint's exception: nothing can answer.
-        raise FastAPIError("response not sent: a `yield` dependency swallowed an exception")
+        raise FastAPIError(_SWALLOWED)
+
+
+# COMPAT: the words tests look for ("raising an exception and a dependency with yield").
+_SWALLOWED = (
+    "No response was sent: most likely the application code is raising an exception and a "
+    "dependency with yield catches it (a bare `except:` or `except Exception:`) without "
+    "raising it again. See https://fastapi.tiangolo.com/tutorial/dependencies/"
+    "dependencies-with-yield/#dependencies-with-yield-and-except"
+)
 
 
 async def respond_websocket(plan: EndpointPlan, websocket: WebSocket) -> None:
@@ -180,7 +191,7 @@ async def resolve_callable(
     for source in plan.sources:
         errors.extend(_resolve_source(source, context.request, values))
     if plan.body is not None and plan.body.form is not None:
-        errors.extend(await _resolve_form(plan.body, plan.body.form, context.body, values))
+        errors.extend(await resolve_form(plan.body.form, context.body, values))
     elif plan.body is not None:
         errors.extend(_resolve_body(plan.body, context.body, values))
     for name, what in plan.injected:
@@ -193,7 +204,7 @@ def _resolve_source(
 ) -> ErrorList:
     """The parameters of one source (path, query, header or cookie), validated in one call."""
     if source.group is not None:
-        return _resolve_group(source, request, values)
+        return resolve_group(source, _container_of(source.source, request), values)
     data = _read_source(source.source, source.params, request)
     try:
         validated = source.validator.validate_python(data, from_attributes=True)
@@ -235,7 +246,7 @@ async def _resolve_dependency(
     elif dependency.limit is None:
         value = await call(dependency.plan, values)
     else:
-        async with dependency.limit.semaphore():  # Depends(max_concurrency=...)
+        async with dependency.limit.get_semaphore():  # Depends(max_concurrency=...)
             value = await call(dependency.plan, values)
     context.cache.setdefault(key, value)  # COMPAT: a `use_cache=False` call leaves it as it was
     return value, []
@@ -246,9 +257,61 @@ async def _enter(dependency: DependencyPlan, values: dict[str, Any], context: _C
     stack = context.function_stack if dependency.scope == "function" else context.request_stack
     assert stack is not None, "plans with yield dependencies always run with exit stacks"
     manager = exit_manager(dependency.plan, values)
+    if dependency.plan.kind is CallKind.ASYNC_GENERATOR:
+        manager = _ShieldedExit(manager, _cleanup_scope(context))
     if dependency.limit is not None:
-        manager = _holding(dependency.limit.semaphore(), manager)
+        manager = _holding(dependency.limit.get_semaphore(), manager)
     return await stack.enter_async_context(manager)
+
+
+def _cleanup_scope(context: _Context) -> anyio.CancelScope:
+    """The request's cancel scope that shields exit code, entered before the first generator.
+
+    A fresh shielded scope around one exit would not do: the exit code may close a scope it
+    opened on entry (a task group's), and scopes must close in the reverse order they opened.
+    One scope entered before every generator encloses all their scopes, so raising its shield
+    protects their exits without breaking that order. The request stack exits last.
+    """
+    if context.cleanup_scope is None:
+        assert context.request_stack is not None
+        context.cleanup_scope = context.request_stack.enter_context(anyio.CancelScope())
+    return context.cleanup_scope
+
+
+class _ShieldedExit:
+    """An async `yield` dependency whose exit code runs to its end though the request is cancelled.
+
+    A cancelled request (client gone, server shutting down, an outer cancel scope) still
+    releases what its dependencies hold. The cancellation is delivered after the exit code,
+    at the next checkpoint, so exit code may still time itself out with a scope of its own.
+    """
+
+    __slots__ = ("manager", "scope")
+
+    def __init__(self, manager: AbstractAsyncContextManager[Any], scope: anyio.CancelScope) -> None:
+        self.manager = manager
+        self.scope = scope
+
+    async def __aenter__(self) -> Any:
+        return await self.manager.__aenter__()
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> bool:
+        was_shielded = self.scope.shield
+        self.scope.shield = True
+        try:
+            suppressed = await self.manager.__aexit__(kind, error, trace)
+        finally:
+            self.scope.shield = was_shielded
+        if error is None or suppressed:
+            # A task group closed while shielded may have swallowed the cancellation: deliver
+            # it now. An exception on its way out goes on unchanged.
+            await anyio.lowlevel.checkpoint_if_cancelled()
+        return bool(suppressed)
 
 
 @asynccontextmanager
@@ -262,20 +325,9 @@ def exit_manager(plan: CallablePlan, values: dict[str, Any]) -> Any:
     """A `yield` dependency as an async context manager; a sync one steps in the thread pool."""
     assert plan.exit_factory is not None, "only `yield` dependencies have exit code"
     manager = plan.exit_factory(**values)
-    return manager if plan.kind is CallKind.ASYNC_GENERATOR else _in_threadpool(manager)
-
-
-@asynccontextmanager
-async def _in_threadpool(manager: Any) -> Any:
-    """A sync context manager whose enter and exit run in the thread pool."""
-    value = await run_in_threadpool(manager.__enter__)
-    try:
-        yield value
-    except BaseException as error:
-        if not await run_in_threadpool(manager.__exit__, type(error), error, error.__traceback__):
-            raise
-    else:
-        await run_in_threadpool(manager.__exit__, None, None, None)
+    if plan.kind is CallKind.ASYNC_GENERATOR:
+        return manager
+    return contextmanager_in_threadpool(manager)
 
 
 def call(plan: CallablePlan, values: dict[str, Any]) -> Awaitable[Any]:
@@ -334,39 +386,6 @@ def _lookup(container: Any, key: str, is_sequence: bool) -> Any:
     return container.getlist(key) if hasattr(container, "getlist") else [container[key]]
 
 
-def _resolve_group(
-    source: SourcePlan, request: HTTPConnection, values: dict[str, Any]
-) -> ErrorList:
-    """A model of parameters: its fields read from the source, extra keys passed on too.
-
-    COMPAT: keys the model does not declare reach it, so `extra="forbid"` can refuse them;
-    header fields are reported under their header names.
-    """
-    assert source.group is not None
-    container = _container_of(source.source, request)
-    data: dict[str, Any] = {}
-    for member in source.group:
-        found = _lookup(container, member.key, member.is_sequence)
-        if found is not None:
-            data[member.alias] = found
-    for key in container:
-        # A raw key spelled as a field's alias ("x_token" for header "x-token") is no extra.
-        if key not in source.group_keys:
-            many = _lookup(container, key, is_sequence=True)
-            data[key] = many[0] if len(many) == 1 else many
-    try:
-        values[source.params[0].name] = source.validator.validate_python(data, from_attributes=True)
-    except ValidationError as error:
-        renamed = {member.alias: member.key for member in source.group}
-        errors = located_errors(error, (source.source.value,), of_parameters=False)
-        for entry in errors:
-            where, *rest = entry["loc"][1:] or (None,)
-            if where in renamed:
-                entry["loc"] = (entry["loc"][0], renamed[where], *rest)
-        return errors
-    return []
-
-
 def _resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorList:
     """Body parameters from the parsed JSON (or bytes) body."""
     if body.embedded:
@@ -392,55 +411,6 @@ def _resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorL
     except ValidationError as error:
         return located_errors(error, ("body",), of_parameters=False)
     return []
-
-
-async def _resolve_form(
-    body: BodyPlan, form_plan: FormPlan, form: FormData, values: dict[str, Any]
-) -> ErrorList:
-    """Form fields validated as body parameters, or as the fields of one model."""
-    data = await _form_values(form_plan, form)
-    try:
-        validated = body.validator.validate_python(data)
-    except ValidationError as error:
-        return located_errors(error, ("body",), of_parameters=not form_plan.is_model)
-    if form_plan.is_model:
-        values[body.params[0].name] = validated
-    else:
-        for param, value in zip(body.params, validated.__dict__.values(), strict=True):
-            values[param.name] = value
-    return []
-
-
-async def _form_values(form_plan: FormPlan, form: FormData) -> dict[str, Any]:
-    """What the validator reads: each declared key, then (for a model) the undeclared ones.
-
-    COMPAT: as in FastAPI, a single field sent empty counts as absent (its default applies),
-    while an empty value inside a list is kept.
-    """
-    data: dict[str, Any] = {}
-    for member in form_plan.fields:
-        if member.is_sequence:
-            found: Any = form.getlist(member.key) or None
-        else:
-            found = form.get(member.key) or None
-        if found is not None and member.key in form_plan.reads_bytes:
-            found = await _content_of(found)
-        if found is not None:
-            data[member.alias] = found
-    if form_plan.is_model:
-        declared = {member.key for member in form_plan.fields}
-        for key in form:
-            if key not in declared:
-                many = form.getlist(key)
-                data[key] = many[0] if len(many) == 1 else many
-    return data
-
-
-async def _content_of(found: Any) -> Any:
-    """A `bytes` parameter is given each uploaded file's content instead of the file."""
-    if isinstance(found, list):
-        return [await _content_of(item) for item in found]
-    return await found.read() if isinstance(found, UploadFile) else found
 
 
 def _injected(what: str, plan: CallablePlan, context: _Context) -> Any:

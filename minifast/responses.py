@@ -18,6 +18,7 @@ import anyio
 from minifast.background import BackgroundTask
 from minifast.concurrency import iterate_in_threadpool
 from minifast.datastructures import URL, MutableHeaders, encode_header
+from minifast.exceptions import FastAPIDeprecationWarning
 from minifast.types import RawHeaders, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -230,7 +231,7 @@ def _warn_deprecated(kind: type[Response]) -> None:
         f"{kind.__name__} is deprecated: with a response model or return type, the JSON bytes "
         "are already written by pydantic-core, faster, with no custom response class"
     )
-    warnings.warn(message, DeprecationWarning, stacklevel=3)
+    warnings.warn(message, FastAPIDeprecationWarning, stacklevel=3)
 
 
 def _json_library(name: str, kind: type[Response]) -> Any:
@@ -306,6 +307,16 @@ class StreamingResponse(Response):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
+class EventSourceResponse(StreamingResponse):
+    """`response_class=EventSourceResponse` on a generator endpoint streams its items as SSE.
+
+    The class chooses the format; the route does the encoding (see sse.py), so it also works
+    with POST. It lives here so that `responses` can name it without loading sse.py.
+    """
+
+    media_type = "text/event-stream"
+
+
 def _to_bytes(chunk: str | memoryview, charset: str) -> bytes:
     return chunk.encode(charset) if isinstance(chunk, str) else bytes(chunk)
 
@@ -357,6 +368,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "EventSourceResponse",
     "FileResponse",
     "HTMLResponse",
     "JSONResponse",

@@ -16,10 +16,11 @@ from minifast._decorators import RouteOptions
 from minifast._paths import PathTemplate, compile_template
 from minifast.concurrency import is_async_callable, run_in_threadpool
 from minifast.datastructures import URLPath
+from minifast.exceptions import HTTPException
 from minifast.plan import EndpointPlan, compile_endpoint
 from minifast.requests import Request
 from minifast.resolve import respond, respond_websocket
-from minifast.responses import JSONResponse, Response
+from minifast.responses import JSONResponse, PlainTextResponse, Response
 from minifast.types import ASGIApp, Receive, Scope, Send
 from minifast.websockets import WebSocket
 
@@ -41,6 +42,14 @@ def generate_unique_id(route: APIRoute) -> str:
     return f"{operation_id}_{next(iter(route.methods)).lower()}"
 
 
+class Match(Enum):
+    """How a route matches a scope, in Starlette's routing protocol (see BaseRoute.matches)."""
+
+    NONE = 0
+    PARTIAL = 1  # the path matches, the method does not
+    FULL = 2
+
+
 class BaseRoute:
     """What the router needs from a route: a template, the methods it takes, a handler."""
 
@@ -57,6 +66,36 @@ class BaseRoute:
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError  # pragma: no cover - every route kind defines it
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Whether this one route takes `scope`, and what it would add to it.
+
+        Starlette's protocol, for code that asks a single route. A router does not call it:
+        it looks the path up in its index (see _paths.py), whose cost does not grow with the
+        number of routes. COMPAT: low-priority routes (see frontend.py) are asked this way.
+        """
+        if scope["type"] not in self.scope_types:
+            return Match.NONE, {}
+        path_params = self._match_path(route_path(scope))
+        if path_params is None:
+            return Match.NONE, {}
+        endpoint = getattr(self, "endpoint", None) or getattr(self, "app", None)
+        child = {
+            "endpoint": endpoint,
+            "path_params": {**scope.get("path_params", {}), **path_params},
+        }
+        if self.methods is not None and scope.get("method") not in self.methods:
+            return Match.PARTIAL, child
+        return Match.FULL, child
+
+    def _match_path(self, path: str) -> dict[str, Any] | None:
+        matched = self.template.regex.match(path)
+        if matched is None:
+            return None
+        convertors = self.template.convertors
+        return {
+            name: convertors[name].convert(value) for name, value in matched.groupdict().items()
+        }
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if name != self.name or set(path_params) != self.template.param_names:
@@ -171,6 +210,18 @@ class Mount(BaseRoute):
     def routes(self) -> list[BaseRoute]:
         return list(getattr(self.app, "routes", []))
 
+    def _match_path(self, path: str) -> dict[str, Any] | None:
+        # As the index matches a mount: its template, then "/" and anything, kept as "path".
+        matched = compile_template(self.path + "/{path:path}").regex.match(path)
+        if matched is None:
+            return None
+        convertors = self.template.convertors
+        values = matched.groupdict()
+        return {
+            "path": values.pop("path"),
+            **{name: convertors[name].convert(value) for name, value in values.items()},
+        }
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The index matched "<prefix>/{path:path}"; what the prefix consumed joins root_path.
         remaining = "/" + scope["path_params"].pop("path")
@@ -206,6 +257,19 @@ def current_plan(route: APIRoute | APIWebSocketRoute, app: Any) -> EndpointPlan:
     """
     overrides = getattr(app, "dependency_overrides", None)
     return overrides.plan_for(route) if overrides else route.plan
+
+
+async def refuse(
+    scope: Scope, receive: Receive, send: Send, status: int, headers: dict[str, str] | None
+) -> None:
+    """404 or 405: through the app's exception handlers when there is an app around us."""
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1000, "reason": ""})
+    elif "app" in scope:
+        raise HTTPException(status, headers=headers)
+    else:
+        phrase = "Not Found" if status == 404 else "Method Not Allowed"
+        await PlainTextResponse(phrase, status, headers)(scope, receive, send)
 
 
 def route_path(scope: Scope) -> str:

@@ -9,26 +9,40 @@
 
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 from minifast import params
 from minifast._decorators import Inherit, PathOperations, RouteOptions
 from minifast._paths import PathIndex
 from minifast.datastructures import URL, URLPath
-from minifast.exceptions import FastAPIError, HTTPException
+from minifast.exceptions import FastAPIError
+from minifast.frontend import (
+    Fallback,
+    FrontendGroup,
+    FrontendRoute,
+    check_directory,
+    join_paths,
+    merge_scope,
+    normalize_path,
+    select_low_priority,
+)
 from minifast.lifespan import Lifespan, compile_lifespan, nest_lifespans
-from minifast.responses import PlainTextResponse, RedirectResponse, Response
+from minifast.responses import RedirectResponse, Response
 from minifast.routes import (
     APIRoute,
     APIWebSocketRoute,
     BaseRoute,
+    Match,
     Mount,
     NoMatchFound,
     Route,
     WebSocketRoute,
     generate_unique_id,
+    refuse,
     route_path,
 )
 from minifast.types import ASGIApp, Receive, Scope, Send
@@ -37,6 +51,9 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+_ON_EVENT_DEPRECATED = "on_event is deprecated, use lifespan event handlers instead."
 
 
 class APIRouter(PathOperations):
@@ -56,6 +73,7 @@ class APIRouter(PathOperations):
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] = generate_unique_id,
+        route_class: type[APIRoute] = APIRoute,
         max_body_size: int | Inherit | None = Inherit.INHERIT,
         strict_content_type: bool | Inherit = Inherit.INHERIT,
         on_startup: Sequence[Callable[[], Any]] | None = None,
@@ -73,12 +91,16 @@ class APIRouter(PathOperations):
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
         self.generate_unique_id_function = generate_unique_id_function
+        self.route_class = route_class
         self.max_body_size = max_body_size
         self.strict_content_type = strict_content_type
         self.on_startup, self.on_shutdown = list(on_startup or []), list(on_shutdown or [])
         self.lifespan_context = compile_lifespan(lifespan, self.on_startup, self.on_shutdown)
         self.routes: list[BaseRoute] = []
         self._index: PathIndex[BaseRoute] = PathIndex()
+        # Asked only when no route answered (FastAPI's names): frontends, in the main.
+        self._low_priority_routes: list[BaseRoute] = []
+        self._frontend_routes: FrontendGroup | None = None
         for route in routes or []:
             self.add_route_object(route)
 
@@ -98,7 +120,8 @@ class APIRouter(PathOperations):
         **options: Unpack[RouteOptions],
     ) -> None:
         """Add a path operation, folding in this router's prefix, tags, dependencies, ..."""
-        self._add_api_route(path, endpoint, methods, options, self.default_response_class)
+        made = _Made(self.default_response_class, self.route_class)
+        self._add_api_route(path, endpoint, methods, options, made)
 
     def _add_api_route(
         self,
@@ -106,7 +129,7 @@ class APIRouter(PathOperations):
         endpoint: Callable[..., Any],
         methods: Sequence[str] | None,
         options: RouteOptions,
-        default_response_class: type[Response] | None,
+        made: _Made,
     ) -> None:
         merged: RouteOptions = {
             **options,
@@ -125,9 +148,9 @@ class APIRouter(PathOperations):
             merged.setdefault("max_body_size", self.max_body_size)
         if not isinstance(self.strict_content_type, Inherit):
             merged.setdefault("strict_content_type", self.strict_content_type)
-        route = APIRoute(
+        route = made.route_class(
             self.prefix + path, endpoint, methods=methods,
-            default_response_class=default_response_class, **merged,
+            default_response_class=made.default_response_class, **merged,
         )  # fmt: skip
         self.add_route_object(route)
 
@@ -190,6 +213,29 @@ class APIRouter(PathOperations):
         """Mount an ASGI app. COMPAT: as in FastAPI, this router's prefix is not applied."""
         self.add_route_object(Mount(path, app, name=name))
 
+    def frontend(
+        self,
+        path: str,
+        *,
+        directory: str | os.PathLike[str],
+        fallback: Fallback = "auto",
+        check_dir: bool | Literal["auto"] = "auto",
+    ) -> None:
+        """Serve a static frontend build under `path`, behind every other route (frontend.py)."""
+        checked = check_directory(directory, check_dir)
+        if self._frontend_routes is None:
+            self._frontend_routes = FrontendGroup(dependencies=self.dependencies)
+            self._low_priority_routes.append(self._frontend_routes)
+        full_path = join_paths(self.prefix, normalize_path(path))
+        route = FrontendRoute(full_path, directory=directory, fallback=fallback, check_dir=checked)
+        self._frontend_routes.routes.append(route)
+
+    def _mark_routes_changed(self) -> None:
+        """COMPAT: FastAPI's hook after its low-priority routes are edited by hand.
+
+        Nothing to refresh: minifast reads that list whenever no route answered.
+        """
+
     def include_router(
         self,
         router: APIRouter,
@@ -224,7 +270,8 @@ class APIRouter(PathOperations):
                 chosen = chosen or self.default_response_class
                 methods = sorted(route.methods)
                 options = _included_options(route, added)
-                self._add_api_route(prefix + route.path, route.endpoint, methods, options, chosen)
+                made = _Made(chosen, type(route))  # COMPAT: the route keeps its own class
+                self._add_api_route(prefix + route.path, route.endpoint, methods, options, made)
             elif isinstance(route, APIWebSocketRoute):
                 merged = [*(dependencies or []), *route.dependencies]
                 self.add_api_websocket_route(
@@ -232,6 +279,25 @@ class APIRouter(PathOperations):
                 )
             else:
                 self.add_route_object(_with_prefix(route, self.prefix + prefix))
+        self._include_low_priority(router, prefix, [*self.dependencies, *(dependencies or [])])
+
+    def _include_low_priority(
+        self, router: APIRouter, prefix: str, dependencies: list[params.Depends]
+    ) -> None:
+        """Copy the included router's low-priority routes into ours, under the same prefix."""
+        for route in router._low_priority_routes:
+            if isinstance(route, FrontendGroup):
+                self._low_priority_routes.append(route.included(self.prefix + prefix, dependencies))
+            elif isinstance(route, APIRoute):
+                options: RouteOptions = {
+                    **route.options,
+                    "dependencies": [*dependencies, *route.dependencies],
+                }
+                copy = APIRoute(self.prefix + prefix + route.path, route.endpoint,
+                                methods=sorted(route.methods), **options)  # fmt: skip
+                self._low_priority_routes.append(copy)
+            else:
+                self._low_priority_routes.append(_with_prefix(route, self.prefix + prefix))
 
     def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
         """A start-up or shut-down handler; ignored when a `lifespan=` was given."""
@@ -240,6 +306,7 @@ class APIRouter(PathOperations):
 
     def on_event(self, event_type: str) -> Callable[[F], F]:
         """`@router.on_event("startup")`: FastAPI keeps it, deprecated, beside `lifespan=`."""
+        warnings.warn(_ON_EVENT_DEPRECATED, DeprecationWarning, stacklevel=2)
 
         def decorator(func: F) -> F:
             self.add_event_handler(event_type, func)
@@ -283,8 +350,23 @@ class APIRouter(PathOperations):
             await refuse(scope, receive, send, 405, {"Allow": allowed})
         elif kind == "http" and self._slash_twin(path):
             await _redirect_to_twin(scope, receive, send)
-        else:
+        elif not (self._low_priority_routes and await self._low_priority(scope, receive, send)):
             await refuse(scope, receive, send, 404, None)
+
+    async def _low_priority(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer with a low-priority route (a frontend) if one takes the request."""
+        chosen = select_low_priority(self._low_priority_routes, scope)
+        if chosen is None:
+            return False
+        route, child = chosen
+        if route.methods is not None and scope.get("method") not in route.methods:
+            allowed = ", ".join(sorted(route.methods))
+            await refuse(scope, receive, send, 405, {"Allow": allowed})
+            return True
+        merge_scope(scope, child)
+        scope["route"] = route
+        await route.handle(scope, receive, send)
+        return True
 
     def _select(
         self, route_path: str, kind: str, method: str | None
@@ -305,6 +387,13 @@ class APIRouter(PathOperations):
             return False
         twin = route_path.rstrip("/") if route_path.endswith("/") else route_path + "/"
         return any("http" in route.scope_types for _, route, _ in self._index.find(twin))
+
+
+class _Made(NamedTuple):
+    """How an APIRoute is made: the response class it falls back on, and its class."""
+
+    default_response_class: type[Response] | None
+    route_class: type[APIRoute]
 
 
 def _included_options(route: APIRoute, added: RouteOptions) -> RouteOptions:
@@ -342,19 +431,6 @@ def _with_prefix(route: BaseRoute, prefix: str) -> BaseRoute:
     raise TypeError(f"cannot include a route of type {type(route).__name__}")
 
 
-async def refuse(
-    scope: Scope, receive: Receive, send: Send, status: int, headers: dict[str, str] | None
-) -> None:
-    """404 or 405: through the app's exception handlers when there is an app around us."""
-    if scope["type"] == "websocket":
-        await send({"type": "websocket.close", "code": 1000, "reason": ""})
-    elif "app" in scope:
-        raise HTTPException(status, headers=headers)
-    else:
-        phrase = "Not Found" if status == 404 else "Method Not Allowed"
-        await PlainTextResponse(phrase, status, headers)(scope, receive, send)
-
-
 async def _redirect_to_twin(scope: Scope, receive: Receive, send: Send) -> None:
     path: str = scope["path"]
     twin = path.rstrip("/") if path.endswith("/") else path + "/"
@@ -367,6 +443,7 @@ __all__ = [
     "APIRouter",
     "APIWebSocketRoute",
     "BaseRoute",
+    "Match",
     "Mount",
     "NoMatchFound",
     "Route",

@@ -338,7 +338,19 @@ def _rendered_raw(
     plan: ResponsePlan, items: Any, status_code: int | None, background: BackgroundTasks | None
 ) -> Response:
     """The chosen response class is handed the generator itself, to stream as it is."""
+    if inspect.isasyncgen(items):
+        items = _checkpointed(items)
     return plan.response_class(items, **_arguments(status_code, background))
+
+
+async def _checkpointed(items: AsyncGenerator[Any, Any]) -> AsyncGenerator[Any, None]:
+    """The items, with a chance to be cancelled after each (see _JSONLines._lines)."""
+    try:
+        async for item in items:
+            yield item
+            await anyio.lowlevel.checkpoint()
+    finally:
+        await items.aclose()
 
 
 def _arguments(status_code: int | None, background: BackgroundTasks | None) -> dict[str, Any]:

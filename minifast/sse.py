@@ -20,20 +20,11 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from minifast.background import BackgroundTask
 from minifast.encoders import _finite, jsonable_encoder
-from minifast.responses import StreamingResponse
+from minifast.responses import EventSourceResponse
 from minifast.types import Receive, Scope, Send
 
 KEEPALIVE_COMMENT = b": ping\n\n"
 _PING_INTERVAL: float = 15.0  # seconds of silence before a ping; tests may patch it
-
-
-class EventSourceResponse(StreamingResponse):
-    """`response_class=EventSourceResponse` on a generator endpoint streams its items as SSE.
-
-    The class chooses the format; the route does the encoding, so it also works with POST.
-    """
-
-    media_type = "text/event-stream"
 
 
 def _single_line(value: str | None, name: str) -> str | None:

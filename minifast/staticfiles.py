@@ -24,8 +24,7 @@ import anyio.to_thread
 from minifast._file_response import FileResponse
 from minifast.datastructures import URL, Headers
 from minifast.responses import RedirectResponse, Response
-from minifast.routes import route_path
-from minifast.routing import refuse
+from minifast.routes import refuse, route_path
 from minifast.types import Receive, Scope, Send
 
 PathLike = str | os.PathLike[str]
@@ -94,6 +93,10 @@ class StaticFiles:
             # COMPAT: a name the OS refuses gets a plain 404, without 404.html, as in FastAPI.
             return None
         return FileResponse(page[0], 404, stat_result=page[1]) if _is_file(page) else None
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        """Starlette's name for the lookup: the path on disk and its stat, or ("", None)."""
+        return self._lookup(path) or ("", None)
 
     def _lookup(self, relative: str) -> _Found | None:
         """The first file or directory named `relative` inside one of the roots.

@@ -7,9 +7,17 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import anyio
 import pytest
 
-from minifast.concurrency import is_async_callable, iterate_in_threadpool, run_in_threadpool
+from minifast.concurrency import (
+    contextmanager_in_threadpool,
+    is_async_callable,
+    iterate_in_threadpool,
+    run_in_threadpool,
+    run_until_first_complete,
+)
+from minifast.exceptions import FastAPIDeprecationWarning
 
 pytestmark = pytest.mark.anyio
 
@@ -142,3 +150,78 @@ IS_ASYNC_CASES = {
 @pytest.mark.parametrize(("obj", "expected"), IS_ASYNC_CASES.values(), ids=IS_ASYNC_CASES)
 def test_is_async_callable(obj: Any, expected: bool) -> None:
     assert is_async_callable(obj) is expected
+
+
+class Recorder:
+    """A blocking context manager that notes the thread and arguments of each call."""
+
+    def __init__(self, *, fail_enter: bool = False, suppress: bool = False) -> None:
+        self.fail_enter, self.suppress = fail_enter, suppress
+        self.threads: list[int] = []
+        self.exits: list[type[BaseException] | None] = []
+
+    def __enter__(self) -> str:
+        self.threads.append(threading.get_ident())
+        if self.fail_enter:
+            raise OSError("no connection")
+        return "connection"
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> bool:
+        self.threads.append(threading.get_ident())
+        self.exits.append(kind)
+        return self.suppress
+
+
+async def test_contextmanager_in_threadpool_enters_and_exits_in_workers() -> None:
+    manager = Recorder()
+    async with contextmanager_in_threadpool(manager) as value:
+        assert value == "connection"
+    assert manager.exits == [None]
+    assert threading.get_ident() not in manager.threads
+
+
+@pytest.mark.parametrize(("suppress", "raised"), [(False, True), (True, False)])
+async def test_contextmanager_in_threadpool_hands_the_error_to_exit(
+    suppress: bool, raised: bool
+) -> None:
+    manager = Recorder(suppress=suppress)
+    try:
+        async with contextmanager_in_threadpool(manager):
+            raise KeyError("body failed")
+    except KeyError:
+        assert raised
+    else:
+        assert not raised
+    assert manager.exits == [KeyError]
+
+
+async def test_contextmanager_in_threadpool_does_not_exit_what_failed_to_enter() -> None:
+    manager = Recorder(fail_enter=True)
+    with pytest.raises(OSError, match="no connection"):
+        async with contextmanager_in_threadpool(manager):
+            pass  # pragma: no cover
+    assert manager.exits == []
+
+
+async def test_contextmanager_in_threadpool_exits_when_cancelled() -> None:
+    manager = Recorder()
+    with anyio.CancelScope() as scope:
+        async with contextmanager_in_threadpool(manager):
+            scope.cancel()
+            await anyio.sleep(0)
+    assert scope.cancelled_caught
+    assert manager.exits == [anyio.get_cancelled_exc_class()]
+
+
+async def test_run_until_first_complete_cancels_the_others() -> None:
+    finished: list[str] = []
+
+    async def quick(label: str) -> None:
+        finished.append(label)
+
+    async def forever() -> None:
+        await anyio.sleep_forever()
+
+    with pytest.warns(FastAPIDeprecationWarning, match="deprecated"):
+        await run_until_first_complete((forever, {}), (quick, {"label": "quick"}))
+    assert finished == ["quick"]

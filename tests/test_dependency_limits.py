@@ -2,6 +2,8 @@
 
 # No `from __future__ import annotations`: the apps are built inside a function.
 
+import dataclasses
+import typing
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -9,7 +11,7 @@ import anyio
 import httpx
 import pytest
 
-from minifast import Depends
+from minifast import Depends, FastAPI
 from tests.support import FRAMEWORKS, framework
 
 pytestmark = pytest.mark.anyio
@@ -83,3 +85,47 @@ async def test_at_most_max_concurrency_calls_at_once(name: str, path: str, limit
 def test_max_concurrency_must_be_a_positive_integer(size: Any) -> None:
     with pytest.raises(ValueError, match="positive integer"):
         Depends(lambda: None, max_concurrency=size)
+
+
+def test_declaration_keeps_its_limit_where_fastapi_keeps_it() -> None:
+    """COMPAT: tests reach the limit as FastAPI's: `Depends()._concurrency.get_semaphore()`."""
+
+    def dependency() -> None: ...
+
+    declaration = Depends(dependency, max_concurrency=2)
+    same_size = dataclasses.replace(declaration, use_cache=False)
+    other_size = dataclasses.replace(declaration, max_concurrency=3)
+    assert same_size._concurrency is declaration._concurrency
+    assert other_size._concurrency is not declaration._concurrency
+    assert dataclasses.replace(declaration, max_concurrency=None)._concurrency is None
+    # Equal-looking declarations stay apart, even through typing's cache of Annotated.
+    twin = Depends(dependency, max_concurrency=2)
+    assert twin != declaration
+    assert typing.get_args(Annotated[int, twin])[1] is twin
+
+
+async def test_cancelled_waiter_leaves_the_limit_as_it_was() -> None:
+    entered: list[str] = []
+
+    async def session() -> AsyncIterator[None]:
+        entered.append("session")
+        yield
+
+    declaration = Depends(session, max_concurrency=1)
+    app = FastAPI()
+
+    @app.get("/")
+    async def endpoint(_: Annotated[None, declaration]) -> str:
+        return "ok"
+
+    semaphore = declaration._concurrency.get_semaphore()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with semaphore:  # the only place is taken: the request waits for it
+            with anyio.move_on_after(0.05) as waited:
+                await client.get("/")
+        assert waited.cancelled_caught
+        assert semaphore.statistics().tasks_waiting == 0
+        assert (await client.get("/")).json() == "ok"
+    assert entered == ["session"]
+    assert semaphore.value == 1

@@ -131,7 +131,7 @@ def test_multipart_fields_and_files() -> None:
         ("note", "caf\u00e9"),
         ("file", ("a.txt", "text/plain", 10, b"hello\r\n--X")),
         ("path", ("b.bin", None, 1, b"1")),
-        ("none", ""),  # an empty file input: no file
+        ("none", ("", None, 0, b"")),  # an empty file input: a form parameter reads it as absent
     ]
 
 

@@ -66,15 +66,18 @@ def test_router_handlers_run_once_inside_the_apps() -> None:
     router = APIRouter()
     router.add_event_handler("startup", lambda: log.append("router start"))
 
-    @router.on_event("shutdown")
-    def router_stop() -> None:
-        log.append("router stop")
+    with pytest.warns(DeprecationWarning, match="on_event is deprecated"):
+
+        @router.on_event("shutdown")
+        def router_stop() -> None:
+            log.append("router stop")
 
     app.include_router(router)
+    with pytest.warns(DeprecationWarning, match="on_event is deprecated"):
 
-    @app.on_event("shutdown")
-    async def app_stop() -> None:
-        log.append("app stop")
+        @app.on_event("shutdown")
+        async def app_stop() -> None:
+            log.append("app stop")
 
     with TestClient(app):
         assert log == ["app start", "router start"]

@@ -21,6 +21,7 @@ import pytest
 import minifast.responses
 from minifast.background import BackgroundTask, BackgroundTasks
 from minifast.datastructures import URL
+from minifast.exceptions import FastAPIDeprecationWarning
 from minifast.responses import (
     FileResponse,
     HTMLResponse,
@@ -772,7 +773,7 @@ def test_third_party_json_responses_as_fastapi(path: str) -> None:
 @pytest.mark.parametrize("kind", ["ORJSONResponse", "UJSONResponse"])
 def test_third_party_json_responses_are_deprecated(kind: str) -> None:
     response_class = getattr(minifast.responses, kind)
-    with pytest.warns(DeprecationWarning, match=f"{kind} is deprecated"):
+    with pytest.warns(FastAPIDeprecationWarning, match=f"{kind} is deprecated"):
         response_class({"a": 1})
 
 

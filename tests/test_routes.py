@@ -11,10 +11,18 @@ from typing import Annotated, Any
 import anyio
 import pytest
 
-from minifast import APIRouter, Depends, FastAPI, Header, WebSocket
+from minifast import APIRouter, Depends, FastAPI, Header, HTTPException, WebSocket
 from minifast.exceptions import FastAPIError
 from minifast.responses import JSONResponse
-from minifast.routing import APIWebSocketRoute, NoMatchFound, WebSocketRoute
+from minifast.routing import (
+    APIRoute,
+    APIWebSocketRoute,
+    Match,
+    Mount,
+    NoMatchFound,
+    Route,
+    WebSocketRoute,
+)
 from minifast.testclient import TestClient, WebSocketDenialResponse
 from minifast.websockets import WebSocketDisconnect
 from tests.support import FRAMEWORKS, framework
@@ -247,3 +255,94 @@ def test_denial_needs_the_servers_extension() -> None:
     websocket = WebSocket(scope, None, None)  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="denial response extension"):
         anyio.run(websocket.send_denial_response, JSONResponse({}))
+
+
+def test_plain_route_decorators_on_app_and_router() -> None:
+    app = FastAPI()
+    router = APIRouter()
+
+    @app.websocket_route("/hello", name="hello")
+    async def hello(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("hello")
+        await websocket.close()
+
+    @router.route("/plain", methods=["POST"])
+    async def plain(request: Any) -> JSONResponse:
+        return JSONResponse({"method": request.method})
+
+    app.include_router(router)
+    client = TestClient(app)
+    with client.websocket_connect("/hello") as websocket:
+        assert websocket.receive_text() == "hello"
+    assert client.post("/plain").json() == {"method": "POST"}
+    assert app.url_path_for("hello") == "/hello"
+
+
+def test_an_http_exception_refuses_a_websocket_with_its_answer() -> None:
+    app = FastAPI()
+
+    def deny() -> None:
+        raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+
+    @app.websocket("/private", dependencies=[Depends(deny)])
+    async def private(websocket: WebSocket) -> None:  # pragma: no cover - refused first
+        await websocket.accept()
+
+    with (
+        pytest.raises(WebSocketDenialResponse) as refused,
+        TestClient(app).websocket_connect("/private"),
+    ):
+        pass  # pragma: no cover - refused first
+    assert refused.value.status_code == 401
+    assert refused.value.json() == {"detail": "Not authenticated"}
+    assert refused.value.headers["www-authenticate"] == "Bearer"
+
+
+def test_router_route_class_is_kept_through_inclusion() -> None:
+    class TaggedRoute(APIRoute):
+        tag = "tagged"
+
+    router = APIRouter(route_class=TaggedRoute)
+
+    @router.get("/item")
+    def item() -> int:
+        return 1
+
+    app = FastAPI()
+    app.include_router(router, prefix="/api")
+
+    found = [route for route in app.routes if getattr(route, "path", "") == "/api/item"]
+    assert [type(route) for route in found] == [TaggedRoute]
+    assert TestClient(app).get("/api/item").json() == 1
+
+
+def _scope(kind: str, path: str, method: str = "GET") -> dict[str, Any]:
+    return {"type": kind, "path": path, "method": method, "path_params": {"outer": 1}}
+
+
+@pytest.mark.parametrize(
+    ("route", "scope", "match", "params"),
+    [
+        (Route("/items/{item_id:int}", JSONResponse), _scope("http", "/items/3"), Match.FULL,
+         {"outer": 1, "item_id": 3}),
+        (Route("/items/{item_id:int}", JSONResponse), _scope("http", "/items/3", "POST"),
+         Match.PARTIAL, {"outer": 1, "item_id": 3}),
+        (Route("/items/{item_id:int}", JSONResponse), _scope("http", "/items/x"), Match.NONE, None),
+        (Route("/items/{item_id:int}", JSONResponse), _scope("websocket", "/items/3"), Match.NONE,
+         None),
+        (WebSocketRoute("/ws", JSONResponse), _scope("websocket", "/ws"), Match.FULL,
+         {"outer": 1}),
+        (Mount("/static/{version}", JSONResponse), _scope("http", "/static/v1/a/b"), Match.FULL,
+         {"outer": 1, "version": "v1", "path": "a/b"}),
+        (Mount("/static", JSONResponse), _scope("http", "/other/a"), Match.NONE, None),
+    ],
+    ids=["full", "partial", "no-path", "wrong-type", "websocket", "mount", "mount-miss"],
+)  # fmt: skip
+def test_a_single_route_answers_starlettes_matches(
+    route: Any, scope: dict[str, Any], match: Match, params: dict[str, Any] | None
+) -> None:
+    found, child = route.matches(scope)
+
+    assert found is match
+    assert child.get("path_params") == params

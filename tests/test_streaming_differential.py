@@ -500,3 +500,38 @@ def test_an_item_type_pydantic_cannot_handle_fails_at_registration(name: str) ->
 
     with pytest.raises(errors.FastAPIError):
         app.get("/stream")(stream)
+
+
+@pytest.mark.parametrize("name", FRAMEWORKS)
+def test_a_raw_stream_that_never_awaits_can_still_be_cancelled(name: str) -> None:
+    """Each item is a chance to cancel, so a stream whose client waits forever can be stopped."""
+    fw = framework(name)
+    responses = importlib.import_module(f"{name}.responses")
+    app = fw.FastAPI()
+
+    @app.get("/raw", response_class=responses.StreamingResponse)
+    async def raw() -> AsyncIterable[str]:
+        while True:
+            yield "item\n"
+
+    async def receive() -> dict[str, Any]:
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def send(message: dict[str, Any]) -> None:
+        pass
+
+    async def main() -> bool:
+        with anyio.move_on_after(0.2) as scope:
+            await app(http_scope(path="/raw"), receive, send)
+        return scope.cancelled_caught
+
+    assert anyio.run(main) is True
+
+
+def test_event_source_response_is_a_response_class() -> None:
+    """`minifast.responses` names EventSourceResponse without loading the SSE machinery."""
+    import minifast.responses
+
+    assert minifast.responses.EventSourceResponse is minifast.sse.EventSourceResponse
+    assert "EventSourceResponse" in minifast.responses.__all__

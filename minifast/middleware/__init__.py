@@ -179,7 +179,10 @@ class ExceptionMiddleware:
         if scope["type"] == "websocket":
             from minifast.websockets import WebSocket
 
-            await handler(WebSocket(scope, receive, send), exc)
+            websocket = WebSocket(scope, receive, send)
+            denial = await handler(websocket, exc)
+            if denial is not None:  # COMPAT: e.g. a 401 from a security dependency, as Starlette
+                await websocket.send_denial_response(denial)
             return
         response = await handler(Request(scope, receive, send), exc)
         if response is not None:

@@ -85,7 +85,7 @@ def _parameters(source_plan: SourcePlan) -> Iterator[Parameter]:
 def _group_parameters(source_plan: SourcePlan) -> Iterator[Parameter]:
     """COMPAT: a model of parameters is documented as one parameter per field."""
     assert source_plan.group is not None
-    model: type[BaseModel] = source_plan.params[0].annotation
+    model: type[BaseModel] = source_plan.model  # type: ignore[assignment]
     for info, group_field in zip(model.model_fields.values(), source_plan.group, strict=True):
         title = info.title or default_title(group_field.alias)
         with warnings.catch_warnings():

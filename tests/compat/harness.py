@@ -142,6 +142,8 @@ def run_units(
             *(["-p", "minifast_compat_plugin"] if on_minifast else []),
         ]
         env = dict(os.environ, PYTHONPATH=str(PLUGIN_DIR))
+        if on_minifast:
+            env["MINIFAST_COMPAT"] = "1"  # read by plugin/sitecustomize.py, in every process
         runner = subprocess.run(
             command, cwd=SUITE, env=env, capture_output=True, text=True, check=False
         )
