@@ -21,7 +21,6 @@ from types import TracebackType
 from typing import Any
 
 import anyio
-import anyio.lowlevel
 from pydantic import ValidationError
 from pydantic_core import PydanticUndefined, from_json
 

@@ -82,9 +82,11 @@ def test_installing_twice_adds_one_hook() -> None:
 
 
 def test_refuses_once_the_real_framework_is_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _aliased():
+        monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "starlette", sys.modules["minifast"])
     meta_path = list(sys.meta_path)
-    with pytest.raises(RuntimeError, match=r"already imported: .*starlette"):
+    with pytest.raises(RuntimeError, match=r"already imported: starlette$"):
         compat.install()
     assert sys.meta_path == meta_path
 

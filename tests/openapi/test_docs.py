@@ -30,13 +30,13 @@ def _one(pattern: str, page: str) -> str | None:
 
 
 def _swagger_config(page: str) -> dict[str, Any]:
-    """Swagger UI's configuration object: minifast writes JSON, FastAPI a JS literal."""
-    ours = _one(r"const config = (\{.*?\});\n", page)
-    if ours is not None:
-        return dict(json.loads(ours))
-    url = _one(r"url: '([^']*)',", page)
-    parameters = _one(r"url: '[^']*',\n(.*?),\n\s*(?:oauth2RedirectUrl|presets)", page)
-    return {"url": url, **json.loads("{" + str(parameters) + "}")}
+    """Swagger UI's configuration object: `"key": value,` lines; FastAPI's URL line is `url: '...'`."""
+    block = str(_one(r"SwaggerUIBundle\(\{\n(.*?)\n\s*(?:oauth2RedirectUrl|presets)", page))
+    url = _one(r"^\s*url: '([^']*)',\n", block)
+    if url is not None:
+        block = block.split("\n", 1)[1]
+    config = json.loads("{" + block.strip().rstrip(",") + "}")
+    return {"url": url, **config} if url is not None else dict(config)
 
 
 def _swagger_facts(page: str) -> dict[str, Any]:
