@@ -46,7 +46,13 @@ from minifast.responses import Response
 from minifast.security.oauth2 import SecurityScopes
 from minifast.serialization import build_response, build_stream, injected_response
 from minifast.types import Send
-from minifast.validation import ErrorList, json_invalid, located_errors, missing
+from minifast.validation import (
+    ErrorList,
+    endpoint_context,
+    json_invalid,
+    located_errors,
+    missing,
+)
 from minifast.websockets import WebSocket
 
 
@@ -106,7 +112,8 @@ async def respond_websocket(plan: EndpointPlan, websocket: WebSocket) -> None:
         context = _Context(websocket, PydanticUndefined, function_stack, request_stack)
         values, errors = await resolve_callable(plan.endpoint, context)
         if errors:
-            raise WebSocketRequestValidationError(errors)
+            where = endpoint_context(plan.endpoint.call, websocket.scope, "WS")
+            raise WebSocketRequestValidationError(errors, endpoint_ctx=where)
         await call(plan.endpoint, values)
 
 
@@ -121,7 +128,8 @@ async def produce(plan: EndpointPlan, context: _Context) -> Response:
     values, errors = await resolve_callable(plan.endpoint, context)
     if errors:
         body = None if context.body is PydanticUndefined else context.body
-        raise RequestValidationError(errors, body=body)
+        where = endpoint_context(plan.endpoint.call, context.request.scope, context.request.method)
+        raise RequestValidationError(errors, body=body, endpoint_ctx=where)
     if plan.response.stream is not None:
         # Calling a generator function runs none of its code: the response will step it.
         items = plan.endpoint.call(**values)

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from minifast import HTTPException, WebSocketException
+from minifast import FastAPI, HTTPException, Request, Response, WebSocket, WebSocketException
 from minifast.exception_handlers import is_body_allowed_for_status_code
 from minifast.exceptions import (
     FastAPIError,
@@ -17,6 +17,8 @@ from minifast.exceptions import (
     ValidationException,
     WebSocketRequestValidationError,
 )
+from minifast.testclient import TestClient
+from minifast.websockets import WebSocketDisconnect
 from tests.support import compare, framework, import_from
 
 
@@ -290,3 +292,49 @@ def test_custom_handler_can_reuse_the_default() -> None:
     assert client.get("/raise/404-default-detail").json() == {"detail": "Not Found"}
     assert client.get("/items/x").status_code == 422
     assert seen == [404, 422]
+
+
+def test_a_request_validation_error_names_the_endpoint_and_its_route() -> None:
+    """str() of the error points at the endpoint, so a log line leads to the code."""
+    captured: list[Exception] = []
+    app, sub_app = FastAPI(), FastAPI()
+    app.mount("/sub", sub_app)
+
+    @sub_app.get("/users/{user_id}")
+    def get_user(user_id: int) -> int:
+        raise AssertionError("not called")  # pragma: no cover
+
+    @sub_app.websocket("/ws/{item_id}")
+    async def socket(websocket: WebSocket, item_id: int) -> None:
+        raise AssertionError("not called")  # pragma: no cover
+
+    async def capture(request: Request, exc: Exception) -> Response:
+        captured.append(exc)
+        return Response(status_code=422)
+
+    sub_app.add_exception_handler(RequestValidationError, capture)
+    sub_app.add_exception_handler(WebSocketRequestValidationError, capture)
+    client = TestClient(app)
+    assert client.get("/sub/users/x").status_code == 422
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/sub/ws/x"):
+        pass  # pragma: no cover
+    http, websocket = (str(error) for error in captured)
+    line = get_user.__code__.co_firstlineno
+    assert f'File "{__file__}", line {line}, in get_user\n    GET /sub/users/{{user_id}}' in http
+    assert "in socket\n    WS /sub/ws/{item_id}" in websocket
+
+
+@pytest.mark.parametrize(
+    ("context", "tail"),
+    [
+        ({"path": "GET /api/test"}, "\n  Endpoint: GET /api/test"),
+        ({}, ""),
+        (None, ""),
+        ({"function": "f", "file": "app.py", "line": 3}, '\n  File "app.py", line 3, in f'),
+    ],
+    ids=["path-only", "empty", "none", "no-path"],
+)
+def test_validation_error_text_with_partial_context(context: Any, tail: str) -> None:
+    error = RequestValidationError([{"type": "missing"}], endpoint_ctx=context)
+    assert str(error) == "1 validation error:\n  {'type': 'missing'}" + tail
+    assert error.endpoint_path == (context or {}).get("path")
