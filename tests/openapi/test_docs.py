@@ -30,7 +30,7 @@ def _one(pattern: str, page: str) -> str | None:
 
 
 def _swagger_config(page: str) -> dict[str, Any]:
-    """Swagger UI's configuration object: `"key": value,` lines; FastAPI's URL line is `url: '...'`."""
+    """Swagger UI's configuration: `"key": value,` lines; FastAPI's URL line is `url: '...'`."""
     block = str(_one(r"SwaggerUIBundle\(\{\n(.*?)\n\s*(?:oauth2RedirectUrl|presets)", page))
     url = _one(r"^\s*url: '([^']*)',\n", block)
     if url is not None:
