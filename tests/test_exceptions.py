@@ -18,6 +18,7 @@ from minifast.exceptions import (
     WebSocketRequestValidationError,
 )
 from minifast.testclient import TestClient
+from minifast.validation import endpoint_context
 from minifast.websockets import WebSocketDisconnect
 from tests.support import compare, framework, import_from
 
@@ -338,3 +339,14 @@ def test_validation_error_text_with_partial_context(context: Any, tail: str) -> 
     error = RequestValidationError([{"type": "missing"}], endpoint_ctx=context)
     assert str(error) == "1 validation error:\n  {'type': 'missing'}" + tail
     assert error.endpoint_path == (context or {}).get("path")
+
+
+def test_an_unhashable_endpoint_is_located_too() -> None:
+    class Endpoint:
+        __hash__ = None  # type: ignore[assignment]
+
+        def __call__(self) -> None:
+            raise AssertionError("not called")  # pragma: no cover
+
+    where = endpoint_context(Endpoint(), {}, "GET")
+    assert where == {}
