@@ -233,6 +233,10 @@ class _Downstream:
         self.app, self.scope, self.group = app, scope, group
         self.error: Exception | None = None
         self.messages: MemoryObjectReceiveStream[Message] | None = None
+        # Set once the response's last body message was taken: until then the inner app waits
+        # after sending it, so its exit code and background tasks run after the function's
+        # code that follows `call_next`, as with Starlette's unbuffered hand-over.
+        self.taken = anyio.Event()
 
     async def __call__(self, request: Request) -> Response:
         sender, self.messages = anyio.create_memory_object_stream[Message](_BUFFERED_MESSAGES)
@@ -250,7 +254,7 @@ class _Downstream:
     async def _run(self, sender: MemoryObjectSendStream[Message], receive: Receive) -> None:
         async with sender:
             try:
-                await self.app(self.scope, receive, _send_to(sender))
+                await self.app(self.scope, receive, _send_to(sender, self.taken))
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                 pass  # the middleware answered with another response and stopped reading
             except Exception as error:
@@ -267,11 +271,13 @@ class _Downstream:
                 if message.get("body"):
                     yield message["body"]
                 if not message.get("more_body", False):
+                    self.taken.set()
                     return
         if self.error is not None:
             raise self.error
 
     def close(self) -> None:
+        self.taken.set()
         if self.messages is not None:
             self.messages.close()
 
@@ -282,12 +288,14 @@ class _Downstream:
 _BUFFERED_MESSAGES = 8
 
 
-def _send_to(stream: MemoryObjectSendStream[Message]) -> Send:
+def _send_to(stream: MemoryObjectSendStream[Message], taken: anyio.Event) -> Send:
     async def send(message: Message) -> None:
         try:
             stream.send_nowait(message)
         except anyio.WouldBlock:
             await stream.send(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            await taken.wait()
 
     return send
 
