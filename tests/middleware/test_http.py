@@ -5,7 +5,7 @@
 import functools
 import itertools
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 import pytest
@@ -244,3 +244,36 @@ def test_websockets_and_lifespan_pass_by() -> None:
 
     anyio.run(layer, {"type": "websocket"}, None, None)
     assert seen == ["websocket"]
+
+
+def _state_seen_by_middleware(name: str) -> Any:
+    fw = framework(name)
+    state: dict[str, str] = {}
+    app = fw.FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    @app.middleware("http")
+    async def report_state(request: Any, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers["X-State"] = ",".join(f"{k}={v}" for k, v in sorted(state.items()))
+        return response
+
+    async def session() -> AsyncIterator[str]:
+        state["session"] = "open"
+        yield "s"
+        state["session"] = "closed"
+
+    @app.get("/")
+    async def read(session: Annotated[Any, fw.Depends(session)], tasks: fw.BackgroundTasks) -> Any:
+        tasks.add_task(state.__setitem__, "task", "ran")
+        return "ok"
+
+    return app, state
+
+
+@pytest.mark.parametrize("name", ["minifast", "fastapi"])
+def test_exit_code_and_tasks_run_after_the_code_following_call_next(name: str) -> None:
+    """The middleware sees the state as the endpoint left it; cleanups come after, as Starlette."""
+    app, state = _state_seen_by_middleware(name)
+    answer = request(app, "GET", "/")
+    assert dict(answer.headers)["x-state"] == "session=open"
+    assert state == {"session": "closed", "task": "ran"}
