@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,6 +23,7 @@ from minifast.exception_handlers import (
     websocket_request_validation_exception_handler,
 )
 from minifast.exceptions import (
+    FastAPIDeprecationWarning,
     HTTPException,
     RequestValidationError,
     WebSocketRequestValidationError,
@@ -119,6 +121,11 @@ class MiniFast(PathOperations):
         self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
         self.swagger_ui_init_oauth = swagger_ui_init_oauth
         self.swagger_ui_parameters = swagger_ui_parameters
+        if root_path:
+            # COMPAT: FastAPI 0.163 deprecates it: the server knows the path it is mounted at.
+            message = "The `root_path` parameter is deprecated: set the root path in the server"
+            message += " instead (`uvicorn --root-path /api/v1`, or `fastapi run --root-path`)."
+            warnings.warn(message, FastAPIDeprecationWarning, stacklevel=2)
         self.root_path = root_path
         self.extra = extra
         self.state = State()

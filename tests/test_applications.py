@@ -11,6 +11,7 @@ import anyio
 import pytest
 
 from minifast import APIRouter, FastAPI, MiniFast, Request
+from minifast.exceptions import FastAPIDeprecationWarning
 from minifast.middleware import Middleware
 from minifast.responses import PlainTextResponse, Response
 from minifast.testclient import TestClient
@@ -316,15 +317,17 @@ ROOT_PATH_CASES = {
 
 @pytest.mark.parametrize(("path", "server_root"), ROOT_PATH_CASES.values(), ids=ROOT_PATH_CASES)
 def test_root_path_argument(path: str, server_root: str) -> None:
-    # COMPAT: FastAPI 0.163 deprecates `root_path=` (minifast accepts it without a warning).
-    with pytest.warns(UserWarning, match="`root_path` parameter is deprecated"):
+    # COMPAT: FastAPI 0.163 deprecates `root_path=`, and minifast warns as it does.
+    with pytest.warns(UserWarning, match="`root_path` parameter is deprecated"):  # both classes
         response = compare(build_root_path_app, "GET", path, root_path=server_root)
     assert response.status == 200
     assert response.body == b'{"item_id":3,"root_path":"/api","path":"%s"}' % path.encode()
 
 
 def test_root_path_in_lifespan_scope() -> None:
-    scope = run_lifespan(MiniFast(root_path="/api"), [])
+    with pytest.warns(FastAPIDeprecationWarning):
+        app = MiniFast(root_path="/api")
+    scope = run_lifespan(app, [])
     assert scope["root_path"] == "/api"
 
 

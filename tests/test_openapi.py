@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 import minifast
 import minifast.responses
+from minifast.exceptions import FastAPIDeprecationWarning
 from minifast.openapi.utils import get_openapi
 from minifast.testclient import TestClient
 from tests.support import framework, import_from, request
@@ -611,7 +612,8 @@ def test_root_path_is_listed_in_servers(options: dict[str, Any], root_path: str)
 
 
 def test_root_path_in_servers_can_be_turned_off() -> None:
-    app = minifast.FastAPI(root_path="/api", root_path_in_servers=False)
+    with pytest.warns(FastAPIDeprecationWarning):
+        app = minifast.FastAPI(root_path="/api", root_path_in_servers=False)
     assert "servers" not in json.loads(request(app, "GET", "/openapi.json").body)
 
 
