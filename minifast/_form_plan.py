@@ -35,6 +35,7 @@ class FormModel:
     fields: tuple[FieldKeys, ...]
     own_keys: frozenset[str]  # every name its fields may be sent under
     counts_extras: bool  # extra="allow" or "forbid": any key at all means it was sent
+    model: type[BaseModel]  # the model itself, which OpenAPI documents
 
 
 @dataclasses.dataclass(frozen=True, slots=True, eq=False)
@@ -83,7 +84,7 @@ def _form_model(model: type[BaseModel]) -> FormModel:
     fields = model_field_keys(model)
     own_keys = frozenset(alias for field in fields for alias, _ in field.pairs)
     counts_extras = model.model_config.get("extra") in ("allow", "forbid")
-    return FormModel(fields, own_keys, counts_extras)
+    return FormModel(fields, own_keys, counts_extras, model)
 
 
 def _form_models(param: ParamPlan) -> list[type[BaseModel]]:

@@ -33,7 +33,8 @@ from minifast import params
 from minifast._extract import FieldKeys
 from minifast._types_util import annotate, is_scalar, is_sequence
 from minifast.datastructures import UploadFile
-from minifast.exceptions import FastAPIError
+from minifast.encoders import is_pydantic_v1_model
+from minifast.exceptions import FastAPIError, PydanticV1NotSupportedError
 
 
 class Source(Enum):
@@ -85,9 +86,16 @@ def compile_param(
     name: str, annotation: Any, marker: Any, default: Any, path_names: AbstractSet[str]
 ) -> ParamPlan:
     """Decide one parameter's source, the key it is read under, and its default."""
+    if uses_pydantic_v1(annotation):
+        # Before any validator is built: pydantic warns on mixing its v1 and v2 models.
+        raise PydanticV1NotSupportedError(
+            f"{name!r} is declared with a pydantic.v1 model: only pydantic v2 models are "
+            "supported; use `pydantic.BaseModel`"
+        )
     _check_marker(name, annotation, marker, default, path_names)
     if isinstance(marker, params.Param):
-        source = Source(marker.in_.value)
+        # COMPAT: a bare `Param()` (no subclass) is a query parameter, as in FastAPI.
+        source = Source(getattr(marker, "in_", params.ParamTypes.query).value)
     elif isinstance(marker, params.Body):
         source = Source.BODY
     else:  # no marker, or a plain pydantic Field() whose settings go onto the source's marker
@@ -97,12 +105,52 @@ def compile_param(
         default = marker.default
     if source is Source.PATH:
         default = PydanticUndefined  # COMPAT: a path parameter is always required
-    key, *other_keys = _keys(name, marker) or [marker.alias or name]
-    if source is Source.HEADER and key == name and marker.convert_underscores:
-        key = name.replace("_", "-")
+    key, *other_keys = _keys(marker, source, path_names) or [_key(name, marker, source)]
     repeats = source in (Source.QUERY, Source.HEADER) or isinstance(marker, params.Form)
     sequence = repeats and _repeats(annotation, marker)
     return ParamPlan(name, source, key, annotation, marker, default, sequence, tuple(other_keys))
+
+
+def declared_marker(name: str, markers: list[Any], default: Any) -> tuple[Any, Any]:
+    """A parameter's one marker and its default, from `Annotated[...]` markers and the `=`.
+
+    COMPAT: FastAPI's rules, refused as it refuses them (with an AssertionError): a marker in
+    `Annotated` takes its default from `=`, not its own; `= Query()` or `= Depends()` cannot
+    add to a `Query()`, `Body()` or `Depends()` already in `Annotated` (a plain `Field()`
+    there merges with it).
+    """
+    sourced = [item for item in markers if isinstance(item, _SOURCED)]
+    last = sourced[-1] if sourced else None
+    if isinstance(last, FieldInfo) and all(last.default is not no for no in _NO_DEFAULT):
+        raise params.DeclarationError(
+            f"`{type(last).__name__}` default value cannot be set in `Annotated` for "
+            f"{name!r}. Set the default value with `=` instead."
+        )
+    if not isinstance(default, FieldInfo | params.Depends):
+        return merged_marker(markers), default
+    if last is not None:
+        raise params.DeclarationError(_twice(name, last, default))
+    if isinstance(default, params.Depends):
+        return default, inspect.Parameter.empty
+    return merged_marker([*markers, default]), default.default
+
+
+_SOURCED = (params.Param, params.Body, params.Depends)
+
+
+def _twice(name: str, annotated: Any, default: Any) -> str:
+    """COMPAT: FastAPI's wording, which tests match."""
+    if isinstance(default, FieldInfo):
+        return (
+            "Cannot specify FastAPI annotations in `Annotated` and default value together "
+            f"for {name!r}"
+        )
+    if isinstance(annotated, params.Depends):
+        return f"Cannot specify `Depends` in `Annotated` and default value together for {name!r}"
+    return (
+        "Cannot specify a FastAPI annotation in `Annotated` and `Depends` as a default value "
+        f"together for {name!r}"
+    )
 
 
 def merged_marker(markers: list[Any]) -> Any:
@@ -115,7 +163,7 @@ def merged_marker(markers: list[Any]) -> Any:
     if len(markers) < 2:
         return markers[0] if markers else None
     chosen = next(
-        (item for item in reversed(markers) if isinstance(item, params.Param | params.Body)),
+        (item for item in reversed(markers) if isinstance(item, _SOURCED)),
         markers[-1],
     )
     fields = [item for item in markers if isinstance(item, FieldInfo)]
@@ -125,6 +173,8 @@ def merged_marker(markers: list[Any]) -> Any:
     marker = copy.copy(chosen)
     for slot in FieldInfo.__slots__:  # pydantic's settings; the marker's own attributes stay
         setattr(marker, slot, getattr(merged, slot))
+    if "json_schema_extra" in chosen._attributes_set and chosen.json_schema_extra is None:
+        marker.json_schema_extra = None  # COMPAT: an explicit None clears it; pydantic merges
     return marker
 
 
@@ -164,7 +214,9 @@ def _check_marker(
         # COMPAT: an AssertionError, as FastAPI raises: one path segment holds one value.
         raise AssertionError(f"path parameter {name!r} must be a scalar, not {annotation!r}")
     if isinstance(marker, params.Path) and all(default is not no for no in _NO_DEFAULT):
-        raise FastAPIError(f"path parameter {name!r} cannot have a default: it is always given")
+        raise params.DeclarationError(
+            f"Path parameters cannot have a default value: {name!r} is always given"
+        )
     if isinstance(marker, params.Query) and not _is_query_type(annotation):
         raise UnsupportedParameterError(
             f"Query parameter {name!r} must be one of the supported types: a scalar, a list "
@@ -172,8 +224,8 @@ def _check_marker(
         )
 
 
-class UnsupportedParameterError(FastAPIError, AssertionError):
-    """COMPAT: FastAPI refuses such a query parameter with an AssertionError."""
+class UnsupportedParameterError(params.DeclarationError):
+    """A query parameter of a type no query string can carry."""
 
 
 def _is_query_type(annotation: Any) -> bool:
@@ -195,18 +247,37 @@ def _is_scalar_sequence(annotation: Any) -> bool:
     return is_sequence(annotation) and all(is_scalar(item) for item in arguments)
 
 
-def _keys(name: str, marker: FieldInfo) -> list[str]:
-    """The keys a `validation_alias` accepts: one string, or AliasChoices of plain strings.
+def _keys(marker: FieldInfo, source: Source, path_names: AbstractSet[str]) -> list[str]:
+    """The keys a `validation_alias` names: one string, or AliasChoices of plain strings.
 
     COMPAT: as in FastAPI, the first choice names the parameter (in a "missing" error and in
-    OpenAPI); whichever choice the request has is read and reported.
+    OpenAPI); whichever choice the request has is read and reported. A path parameter takes,
+    per route, the first choice its path template names. Choices holding an AliasPath (or an
+    AliasPath alone) are not followed: the parameter is read by its alias or its name.
     """
     alias = marker.validation_alias
-    if isinstance(alias, str):
+    if isinstance(alias, str) and alias:
         return [alias]
-    if isinstance(alias, AliasChoices):
-        return [choice for choice in alias.choices if isinstance(choice, str)]
-    return []
+    if not isinstance(alias, AliasChoices):
+        return []
+    choices = [choice for choice in alias.choices if isinstance(choice, str)]
+    if len(choices) < len(alias.choices):
+        return []
+    if source is Source.PATH:
+        return [choice for choice in choices if choice in path_names][:1]
+    return choices
+
+
+def _key(name: str, marker: FieldInfo, source: Source) -> str:
+    """The key of a parameter without a usable `validation_alias`.
+
+    COMPAT: a header named by its parameter (no alias) has its underscores sent as dashes.
+    """
+    if marker.alias:
+        return marker.alias
+    if source is Source.HEADER and getattr(marker, "convert_underscores", False):
+        return name.replace("_", "-")
+    return name
 
 
 def compile_sources(source: Source, found: tuple[ParamPlan, ...]) -> list[SourcePlan]:
@@ -336,6 +407,13 @@ def compile_container(label: str, found: tuple[ParamPlan, ...]) -> SchemaValidat
         fields[f"p{index}"] = (annotated, param.default) if has_default else annotated
     model: type[BaseModel] = create_model(f"{label}_parameters", **fields)
     return model.__pydantic_validator__  # type: ignore[return-value]
+
+
+def uses_pydantic_v1(annotation: Any) -> bool:
+    """Whether a pydantic.v1 model is anywhere in `annotation` (a union, a list, Annotated)."""
+    if is_pydantic_v1_model(annotation):
+        return True
+    return any(uses_pydantic_v1(argument) for argument in typing.get_args(annotation))
 
 
 def holds(annotation: Any, kind: type[Any]) -> bool:

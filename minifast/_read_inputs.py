@@ -47,7 +47,7 @@ def resolve_group(source: SourcePlan, container: Any, values: dict[str, Any]) ->
     param = source.params[0]
     sent = own_keys.intersection(container) or (_counts_extras(source) and data)
     value = data if sent or not source.is_optional else PydanticUndefined
-    errors = _validate(param, source.validator, value, (source.source.value,), values)
+    errors = validate_one(param, source.validator, value, (source.source.value,), values)
     if renamed and source.model.model_config.get("loc_by_alias", True):
         for entry in errors:
             where, *rest = entry["loc"][1:] or (None,)
@@ -61,10 +61,13 @@ def _counts_extras(source: SourcePlan) -> bool:
     return source.model.model_config.get("extra") in ("allow", "forbid")
 
 
-def _validate(
+def validate_one(
     param: ParamPlan, validator: Any, value: Any, loc: tuple[str, ...], values: dict[str, Any]
 ) -> ErrorList:
-    """One parameter validated on its own; an absent one is missing, or takes its default."""
+    """One parameter validated on its own; an absent one is missing, or takes its default.
+
+    COMPAT: as in FastAPI, a default is a deep copy, checked only with `validate_default=True`.
+    """
     if value is PydanticUndefined:
         if param.required:
             return [missing(loc)]
@@ -91,7 +94,7 @@ async def resolve_form(form_plan: FormPlan, form: FormData, values: dict[str, An
             if member.keys.reads_bytes:
                 value = await _content_of(value)
             loc = ("body", alias)
-        errors.extend(_validate(member.param, member.validator, value, loc, values))
+        errors.extend(validate_one(member.param, member.validator, value, loc, values))
     return errors
 
 

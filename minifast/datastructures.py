@@ -343,7 +343,8 @@ class UploadFile:
     def __get_pydantic_json_schema__(
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
-        return {"type": "string", "format": "binary"}
+        # COMPAT: FastAPI documents an upload as raw bytes, like `bytes` (see openapi/_schemas.py).
+        return {"type": "string", "contentMediaType": "application/octet-stream"}
 
 
 def _validate_upload(value: Any) -> UploadFile:

@@ -7,6 +7,7 @@ the plan the parameter's source and how OpenAPI should show it.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from minifast.concurrency import ConcurrencyLimit
+from minifast.exceptions import FastAPIDeprecationWarning, FastAPIError
 
 
 class ParamTypes(Enum):
@@ -26,11 +28,18 @@ class ParamTypes(Enum):
     cookie = "cookie"
 
 
+class DeclarationError(FastAPIError, AssertionError):
+    """A parameter declared in a way that cannot work, refused when it is declared.
+
+    COMPAT: FastAPI refuses these with an AssertionError, which callers may catch.
+    """
+
+
 def _field_kwargs(default: Any, options: dict[str, Any]) -> dict[str, Any]:
     """FieldInfo's arguments; COMPAT: `alias` also names the value for validation and output."""
     if options.get("regex") is not None:
-        warnings.warn("`regex` is deprecated: use `pattern`", DeprecationWarning, stacklevel=4)
-        options["pattern"] = options.pop("regex")
+        _deprecated("`regex` has been deprecated, please use `pattern` instead")
+        options["pattern"] = options.get("pattern") or options["regex"]
     options.pop("regex", None)
     if "alias" in options:  # COMPAT: `alias=None` given explicitly clears an alias from Field()
         alias = options["alias"]
@@ -41,6 +50,30 @@ def _field_kwargs(default: Any, options: dict[str, Any]) -> dict[str, Any]:
     if "default_factory" in options and options["default_factory"] is not None:
         return options
     return {"default": default, **options}
+
+
+def _example(options: dict[str, Any]) -> Any:
+    """The deprecated `example=` (PydanticUndefined when not given), taken out of `options`.
+
+    COMPAT: kept for OpenAPI, which shows it where no `openapi_examples` are given.
+    """
+    example = options.pop("example", PydanticUndefined)
+    if example is not PydanticUndefined:
+        _deprecated("`example` has been deprecated, please use `examples` instead")
+    return example
+
+
+def _deprecated(message: str) -> None:
+    """Warn, pointing at the code that declared the parameter, not at minifast's frames."""
+    frame = sys._getframe(1)  # who called this function: level 2 to warnings.warn
+    level = 2
+    while frame.f_back is not None and _is_ours(frame.f_globals.get("__name__", "")):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, FastAPIDeprecationWarning, stacklevel=level)
+
+
+def _is_ours(module: str) -> bool:
+    return module.startswith("minifast.")
 
 
 class Param(FieldInfo):  # type: ignore[misc]
@@ -58,6 +91,7 @@ class Param(FieldInfo):  # type: ignore[misc]
     ) -> None:
         self.include_in_schema = include_in_schema
         self.openapi_examples = openapi_examples
+        self.example = _example(options)
         super().__init__(**_field_kwargs(default, options))
 
     def __repr__(self) -> str:
@@ -66,6 +100,11 @@ class Param(FieldInfo):  # type: ignore[misc]
 
 class Path(Param):  # type: ignore[misc]
     in_ = ParamTypes.path
+
+    def __init__(self, default: Any = PydanticUndefined, **options: Any) -> None:
+        if default is not PydanticUndefined and default is not Ellipsis:
+            raise DeclarationError("Path parameters cannot have a default value")
+        super().__init__(PydanticUndefined, **options)
 
 
 class Query(Param):  # type: ignore[misc]
@@ -103,6 +142,7 @@ class Body(FieldInfo):  # type: ignore[misc]
         self.media_type = media_type
         self.include_in_schema = include_in_schema
         self.openapi_examples = openapi_examples
+        self.example = _example(options)
         super().__init__(**_field_kwargs(default, options))
 
     def __repr__(self) -> str:

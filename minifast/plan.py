@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import typing_extensions
 from pydantic import TypeAdapter
-from pydantic.fields import FieldInfo
 from pydantic_core import SchemaValidator
 
 from minifast import params
@@ -38,7 +37,7 @@ from minifast._parameters import (
     compile_container,
     compile_param,
     compile_sources,
-    merged_marker,
+    declared_marker,
 )
 from minifast._types_util import annotate, annotated_parts, call_target
 from minifast.background import BackgroundTasks
@@ -250,15 +249,7 @@ def _signature(call: Callable[..., Any]) -> list[tuple[str, Any, Any, Any]]:
         if isinstance(hint, _TYPE_ALIASES):
             hint = hint.__value__  # COMPAT: `type Alias = Annotated[...]` declares what it holds
         annotation, markers = annotated_parts(hint)
-        default = parameter.default
-        if isinstance(default, FieldInfo | params.Depends):
-            if markers:
-                raise FastAPIError(f"{parameter.name!r}: a marker in both Annotated and default")
-            markers, default = (
-                [default],
-                default.default if isinstance(default, FieldInfo) else inspect.Parameter.empty,
-            )
-        marker = merged_marker(markers)
+        marker, default = declared_marker(parameter.name, markers, parameter.default)
         result.append((parameter.name, annotation, marker, default))
     return result
 

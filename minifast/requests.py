@@ -153,8 +153,9 @@ async def _no_send(message: Message) -> None:
 class Request(HTTPConnection):
     """An HTTP request: the connection plus method and body."""
 
-    # Set on first use, as HTTPConnection's are.
-    _body: bytes | None = None
+    # Set on first use, as HTTPConnection's are. COMPAT: `_body` only exists once read, as in
+    # Starlette, so a subclass may wrap reading it behind `hasattr(self, "_body")`.
+    _body: bytes
     _json: Any = None
     _form: FormData | None = None
     _stream_consumed = False
@@ -181,8 +182,9 @@ class Request(HTTPConnection):
 
     async def stream(self) -> AsyncIterator[bytes]:
         """The body chunk by chunk, as the server delivers it; once only, unless cached."""
-        if self._body is not None:
-            yield self._body
+        body = self.__dict__.get("_body")
+        if body is not None:
+            yield body
             yield b""
             return
         self._start_reading()
@@ -217,7 +219,7 @@ class Request(HTTPConnection):
         return chunk, message.get("more_body", False)
 
     async def body(self) -> bytes:
-        if self._body is None:
+        if "_body" not in self.__dict__:
             # PERF: read here, not through stream(): no async generator per request, -1 µs.
             self._start_reading()
             chunks, more = [], True

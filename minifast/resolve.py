@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -25,7 +26,7 @@ from pydantic import ValidationError
 from pydantic_core import PydanticUndefined, from_json
 
 from minifast._parameters import Source, SourcePlan
-from minifast._read_inputs import resolve_form, resolve_group
+from minifast._read_inputs import resolve_form, resolve_group, validate_one
 from minifast.background import BackgroundTasks
 from minifast.concurrency import contextmanager_in_threadpool, run_in_threadpool
 from minifast.exceptions import (
@@ -104,6 +105,42 @@ _SWALLOWED = (
     "raising it again. See https://fastapi.tiangolo.com/tutorial/dependencies/"
     "dependencies-with-yield/#dependencies-with-yield-and-except"
 )
+
+# The request-scope exit stack of the request a route handler is answering (see
+# APIRoute.get_route_handler): the handler is given only a request, which it may replace, and
+# returns the response before it is sent, so the stack that outlives it travels beside it.
+_request_stack: ContextVar[AsyncExitStack | None] = ContextVar("_request_stack", default=None)
+
+
+async def respond_through(
+    handler: Callable[[Request], Awaitable[Response]], request: Request, send: Send
+) -> None:
+    """`respond` for a route whose handler a custom route class wrapped: call it, then send."""
+    sent = False
+    try:
+        async with AsyncExitStack() as request_stack:
+            token = _request_stack.set(request_stack)
+            try:
+                response = await handler(request)
+            finally:
+                _request_stack.reset(token)
+            await response(request.scope, request.receive, send)
+            sent = True
+    finally:
+        await request.close()
+    if not sent:
+        raise FastAPIError(_SWALLOWED)
+
+
+async def produce_response(plan: EndpointPlan, request: Request) -> Response:
+    """The response of a route handler (see respond_through); `yield` exits as in `respond`."""
+    request.max_body_size = plan.max_body_size
+    context = _Context(request, None, None, _request_stack.get())
+    if not plan.exits_before_response:
+        return await produce(plan, context)
+    async with AsyncExitStack() as function_stack:
+        context.function_stack = function_stack
+        return await produce(plan, context)
 
 
 async def respond_websocket(plan: EndpointPlan, websocket: WebSocket) -> None:
@@ -408,11 +445,8 @@ def _resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorL
             values[param.name] = value
         return []
     param = body.params[0]
-    if parsed is PydanticUndefined:
-        if param.required:
-            return [missing(("body",))]
-        values[param.name] = param.default_value()
-        return []
+    if parsed is PydanticUndefined:  # missing, or its default (checked if validate_default)
+        return validate_one(param, body.validator, parsed, ("body",), values)
     try:
         values[param.name] = body.validator.validate_python(parsed, from_attributes=True)
     except ValidationError as error:

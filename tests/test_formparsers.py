@@ -322,7 +322,10 @@ def test_upload_file_repr_and_validation() -> None:
     assert adapter.validate_python(upload) is upload
     with pytest.raises(ValueError, match="Expected UploadFile, received: <class 'str'>"):
         adapter.validate_python("text")
-    assert adapter.json_schema() == {"type": "string", "format": "binary"}
+    assert adapter.json_schema() == {
+        "type": "string",
+        "contentMediaType": "application/octet-stream",
+    }
     upload.file.close()
 
 

@@ -17,7 +17,8 @@ import warnings
 from typing import Annotated, Any, Literal
 
 import pytest
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, AliasPath, BaseModel, Field
+from pydantic_core import PydanticUndefined
 
 from tests.support import compare, framework
 
@@ -360,6 +361,45 @@ def build_choices(name: str) -> Any:
     ) -> dict[str, Any]:
         return {"z": z, "h": h}
 
+    @app.get("/header-choices")
+    def header_choices(
+        items: Annotated[
+            list[str], fw.Header(validation_alias=AliasChoices("item_values", "x-tag"))
+        ] = ["-"],  # noqa: B006
+        by_alias: Annotated[str, fw.Header(alias="by_alias")] = "-",
+        unfollowed: Annotated[
+            str, fw.Header(validation_alias=AliasChoices("x-a", AliasPath("x-b", 0)))
+        ] = "-",
+        session: Annotated[int, fw.Cookie(validation_alias=AliasChoices("sid", "old"))] = 0,
+        aliased: Annotated[
+            str, fw.Header(alias="x-al", validation_alias=AliasChoices("x-c", AliasPath("d")))
+        ] = "-",
+    ) -> list[Any]:
+        return [items, by_alias, unfollowed, session, aliased]
+
+    router = fw.APIRouter()
+
+    @router.get("/")
+    def by_route(value: Annotated[int, fw.Path(validation_alias=AliasChoices("a", "b"))]) -> int:
+        return value
+
+    app.include_router(router, prefix="/first/{a}")
+    app.include_router(router, prefix="/second/{b}")
+
+    @app.get("/unmatched/{value}/{a}")
+    def unmatched(
+        value: Annotated[int, fw.Path(validation_alias=AliasChoices("x", AliasPath("a")))],
+    ) -> int:
+        return value
+
+    @app.post("/body-choices")
+    def body_choices(
+        value: Annotated[
+            int, fw.Body(embed=True, validation_alias=AliasChoices("a", AliasPath("b", 0)))
+        ],
+    ) -> int:
+        return value
+
     return app
 
 
@@ -368,6 +408,31 @@ CHOICE_CASES = [
     case("GET", "/choices", "z1=1&z2=2", id="first-choice-wins"),
     case("GET", "/choices", "z=3", id="missing-named-by-first-choice"),
     case("GET", "/choices", "z2=x", id="invalid-named-by-given-choice"),
+    case(
+        "GET", "/header-choices",
+        headers=[(b"x-tag", b"unused"), (b"item_values", b"1"), (b"item_values", b"2")],
+        id="header-list-first-present-choice",
+    ),
+    case("GET", "/header-choices", headers=[(b"x-tag", b"t")], id="header-list-second-choice"),
+    case(
+        "GET", "/header-choices", headers=[(b"item-values", b"i"), (b"by-alias", b"b")],
+        id="header-choice-and-alias-literal",
+    ),
+    case("GET", "/header-choices", headers=[(b"by_alias", b"b")], id="header-alias"),
+    case(
+        "GET", "/header-choices", headers=[(b"x-a", b"a"), (b"unfollowed", b"u")],
+        id="header-alias-path-choice-reads-name",
+    ),
+    case(
+        "GET", "/header-choices", headers=[(b"x-c", b"c"), (b"x-al", b"al")],
+        id="header-alias-path-choice-reads-alias",
+    ),
+    case("GET", "/header-choices", headers=[(b"cookie", b"old=2; sid=1")], id="cookie-choice"),
+    case("GET", "/header-choices", headers=[(b"cookie", b"old=x")], id="cookie-invalid-choice"),
+    case("GET", "/first/1/", id="path-choice-of-route-a"),
+    case("GET", "/second/x/", id="path-choice-of-route-b"),
+    case("GET", "/unmatched/1/2", id="path-alias-path-choice-reads-name"),
+    case("POST", "/body-choices", body=b'{"value":1,"a":2,"b":[3]}', id="body-alias-path"),
 ]  # fmt: skip
 
 
@@ -460,10 +525,34 @@ def build_field_options(name: str) -> Any:
         ) -> list[Any]:
             return [q, s, u, n]
 
+    @app.post("/body-default")
+    def body_default(
+        value: Annotated[int | None, fw.Body(default_factory=lambda: "10", validate_default=True)],
+    ) -> Any:
+        return value
+
+    @app.post("/inferred-defaults")
+    def inferred_defaults(
+        values: Annotated[
+            list[int], Field(default_factory=list, min_length=1, validate_default=True)
+        ],
+        count: Annotated[int, Field(gt=0, validate_default=True)] = -1,
+    ) -> list[Any]:
+        return [count, values]
+
+    @app.get("/bare-param")
+    def bare_param(q: str | None = fw.params.Param(default=None)) -> Any:  # type: ignore[call-arg]
+        return q
+
     return app
 
 
 OPTION_CASES = [
+    case("POST", "/body-default", body=b"null", id="body-null-not-default"),
+    case("POST", "/body-default", id="body-default-factory-validated"),
+    case("POST", "/inferred-defaults", id="inferred-defaults-validated"),
+    case("POST", "/inferred-defaults", "count=2", body=b"[1]", id="inferred-defaults-given"),
+    case("GET", "/bare-param", "q=x", id="bare-param-is-query"),
     case("GET", "/options", "q=7&s=xx&u=3&n=1", id="valid"),
     case("GET", "/options", "q=7&s=y", id="regex"),
     case("GET", "/options", id="default-validated"),
@@ -472,11 +561,22 @@ OPTION_CASES = [
 ]  # fmt: skip
 
 
-def test_regex_is_deprecated() -> None:
-    from minifast import Query
+@pytest.mark.parametrize("marker", ["Query", "Path", "Header", "Body", "Form", "File"])
+def test_regex_and_example_are_deprecated(marker: str) -> None:
+    """COMPAT: FastAPI's warning class, pointing at the line that declares the parameter."""
+    import minifast
+    from minifast.exceptions import FastAPIDeprecationWarning
 
-    with pytest.warns(DeprecationWarning, match="use `pattern`"):
-        Query(regex="^a$")
+    declare = getattr(minifast, marker)
+    with pytest.warns(FastAPIDeprecationWarning, match="use `pattern`") as caught:
+        declared = declare(regex="^a$", pattern=None)
+    assert declared.metadata[-1].pattern == "^a$"
+    assert caught[0].filename == __file__
+    with pytest.warns(FastAPIDeprecationWarning, match="use `examples`") as caught:
+        declared = declare(example="one")
+    assert declared.example == "one"
+    assert caught[0].filename == __file__
+    assert declare().example is PydanticUndefined
 
 
 # Each group above: its app builder, then its cases (method, path, query, body, headers).

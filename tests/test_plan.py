@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import pydantic
+import pydantic_core
 import pytest
 from pydantic import BaseModel
 
@@ -194,6 +195,106 @@ def test_declarations_refused_at_registration(
     """What FastAPI refuses when a route is added, minifast refuses then too."""
     with pytest.raises(error, match=message):
         declare(FastAPI())
+
+
+def _dep() -> int:  # pragma: no cover - never called: the declarations are refused
+    return 1
+
+
+def _query_default_in_annotated(app: FastAPI) -> None:
+    @app.get("/e")
+    def endpoint(q: Annotated[int, Query(default=1)]) -> None: ...
+
+
+def _depends_twice(app: FastAPI) -> None:
+    @app.get("/f")
+    def endpoint(v: Annotated[int, Depends(_dep)] = Depends(_dep)) -> None: ...
+
+
+def _marker_and_depends(app: FastAPI) -> None:
+    @app.get("/g")
+    def endpoint(v: Annotated[int, Query()] = Depends(_dep)) -> None: ...
+
+
+def _marker_twice(app: FastAPI) -> None:
+    @app.get("/h")
+    def endpoint(v: Annotated[int, Query()] = Query(1)) -> None: ...
+
+
+@pytest.mark.parametrize(
+    ("declare", "message"),
+    [
+        (_query_default_in_annotated, "`Query` default value cannot be set in `Annotated` for 'q'"),
+        (_depends_twice, "Cannot specify `Depends` in `Annotated` and default value together"),
+        (_marker_and_depends, "a FastAPI annotation in `Annotated` and `Depends` as a default"),
+        (_marker_twice, "Cannot specify FastAPI annotations in `Annotated` and default value"),
+    ],
+    ids=["annotated-default", "depends-twice", "marker-and-depends", "marker-twice"],
+)
+def test_ambiguous_declarations_refused(declare: Any, message: str) -> None:
+    """COMPAT: FastAPI's AssertionError and wording, when the route is added."""
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        declare(FastAPI())
+
+
+def test_path_marker_refuses_a_default() -> None:
+    with pytest.raises(AssertionError, match="Path parameters cannot have a default value"):
+        Path(default=1)
+    assert Path(...).default is pydantic_core.PydanticUndefined
+
+
+def test_field_and_marker_in_default_merge() -> None:
+    """A plain Field() in Annotated adds its settings to the marker given as the default."""
+    app = FastAPI()
+
+    @app.get("/m")
+    def endpoint(v: Annotated[int, pydantic.Field(gt=1)] = Query(5, alias="w")) -> int:
+        return v
+
+    assert request(app, "GET", "/m", query=b"w=7").body == b"7"
+    assert request(app, "GET", "/m").body == b"5"
+    assert request(app, "GET", "/m", query=b"w=1").status == 422
+
+
+def test_the_last_marker_decides_even_a_dependency() -> None:
+    app = FastAPI()
+
+    @app.get("/d")
+    def endpoint(v: Annotated[int, Query(), Depends(lambda: 3)]) -> int:
+        return v
+
+    assert request(app, "GET", "/d").body == b"3"
+
+
+@pytest.mark.parametrize("shape", ["plain", "union", "sequence", "annotated"])
+def test_pydantic_v1_models_refused_before_any_validator(shape: str) -> None:
+    import warnings
+
+    from minifast.exceptions import PydanticV1NotSupportedError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        from pydantic.v1 import BaseModel as ModelV1
+
+    class Old(ModelV1):
+        name: str
+
+    annotation = {
+        "plain": Old,
+        "union": dict[str, int] | Old,
+        "sequence": list[Old],
+        "annotated": Annotated[Old, Body()],
+    }[shape]
+    app = FastAPI()
+
+    def endpoint(data: Any) -> None:  # pragma: no cover - never registered
+        pass
+
+    endpoint.__annotations__["data"] = annotation
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "Mixing V1 models and V2 models" warning first
+        with pytest.raises(PydanticV1NotSupportedError, match="'data'"):
+            app.post("/v1")(endpoint)
 
 
 def test_old_style_path_marker_has_no_default() -> None:

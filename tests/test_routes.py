@@ -346,3 +346,124 @@ def test_a_single_route_answers_starlettes_matches(
 
     assert found is match
     assert child.get("path_params") == params
+
+
+def _wrapping_app(name: str, log: list[str]) -> Any:
+    """An app whose routes go through a route class that wraps the handler (FastAPI's hook)."""
+    fw = framework(name)
+    routing = importlib.import_module(f"{name}.routing")
+
+    class UpperRequest(fw.Request):  # the body, upper-cased, read through `_body` as Starlette
+        async def body(self) -> bytes:
+            if not hasattr(self, "_body"):
+                self._body = (await super().body()).upper()
+            return self._body
+
+    class WrappingRoute(routing.APIRoute):
+        def get_route_handler(self) -> Any:
+            handler = super().get_route_handler()
+
+            async def wrapped(request: Any) -> Any:
+                log.append("handler in")
+                try:
+                    response = await handler(UpperRequest(request.scope, request.receive))
+                except fw.exceptions.RequestValidationError as error:
+                    body = (await request.body()).decode()
+                    raise fw.HTTPException(422, {"body": body, "n": len(error.errors())}) from None
+                log.append("handler out")
+                response.headers["x-wrapped"] = type(self).__name__
+                return response
+
+            return wrapped
+
+    def dependency() -> Any:
+        log.append("enter")
+        yield "original"
+        log.append("exit")
+
+    router = fw.APIRouter(route_class=WrappingRoute)
+
+    @router.post("/echo")
+    def echo(
+        request: fw.Request, text: Annotated[str, fw.Body(embed=True)], value: Any = None
+    ) -> dict[str, str]:
+        return {"class": type(request).__name__, "text": text}
+
+    @router.get("/value")
+    def value(value: Annotated[str, fw.Depends(dependency)]) -> str:
+        log.append("endpoint")
+        return value
+
+    app = fw.FastAPI()
+    app.include_router(router, prefix="/api")
+    app.state.dependency = dependency
+    return app
+
+
+@pytest.mark.parametrize("name", FRAMEWORKS)
+def test_a_route_class_wraps_the_request_handler(name: str) -> None:
+    log: list[str] = []
+    client = TestClient(_wrapping_app(name, log))
+    answer = client.post("/api/echo", content=b'{"text": "hi"}')
+    assert (answer.status_code, answer.json()) == (200, {"class": "UpperRequest", "text": "HI"})
+    assert answer.headers["x-wrapped"] == "WrappingRoute"
+    refused = client.post("/api/echo", content=b'{"other": 1}')
+    assert (refused.status_code, refused.json()) == (
+        422, {"detail": {"body": '{"other": 1}', "n": 1}},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", FRAMEWORKS)
+def test_a_wrapped_handler_keeps_yield_exits_and_live_overrides(name: str) -> None:
+    log: list[str] = []
+    app = _wrapping_app(name, log)
+    client = TestClient(app)
+    assert client.get("/api/value").json() == "original"
+    # The request-scope exit runs after the wrapped handler returned, once the answer is sent.
+    assert log == ["handler in", "enter", "endpoint", "handler out", "exit"]
+    app.dependency_overrides[app.state.dependency] = lambda: "overridden"
+    assert client.get("/api/value").json() == "overridden"
+
+
+@pytest.mark.parametrize("name", FRAMEWORKS)
+def test_a_wrapped_handler_with_function_scope_exits_before_it_returns(name: str) -> None:
+    fw = framework(name)
+    log: list[str] = []
+
+    class LoggedRoute(importlib.import_module(f"{name}.routing").APIRoute):
+        def get_route_handler(self) -> Any:
+            handler = super().get_route_handler()
+
+            async def wrapped(request: Any) -> Any:
+                response = await handler(request)
+                log.append("returned")
+                return response
+
+            return wrapped
+
+    def dependency() -> Any:
+        yield
+        log.append("exit")
+
+    def swallowing() -> Any:
+        try:
+            yield
+        except ValueError:
+            log.append("swallowed")
+
+    app = fw.FastAPI()
+    app.router.route_class = LoggedRoute
+
+    @app.get("/", dependencies=[fw.Depends(dependency, scope="function")])
+    def read() -> int:
+        return 1
+
+    @app.get("/fails", dependencies=[fw.Depends(swallowing)])
+    def fails() -> int:
+        raise ValueError
+
+    assert TestClient(app).get("/").json() == 1
+    assert log == ["exit", "returned"]
+    with pytest.raises(fw.exceptions.FastAPIError, match="dependency with yield"):
+        TestClient(app).get("/fails")
+    assert log[-1] == "swallowed"

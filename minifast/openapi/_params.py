@@ -76,15 +76,29 @@ def _parameters(source_plan: SourcePlan) -> Iterator[Parameter]:
         yield from _group_parameters(source_plan)
         return
     for param in source_plan.params:
-        if getattr(param.marker, "include_in_schema", True):
+        if _is_documented(param):
             title = param.marker.title or default_title(param.key)
             field = schema_field(with_default(param), title)
-            yield Parameter(location, param.key, param.required, param.marker, field)
+            # COMPAT: a path parameter is required, even with a default_factory.
+            required = param.required or source_plan.source is Source.PATH
+            yield Parameter(location, param.key, required, param.marker, field)
+
+
+def _is_documented(param: ParamPlan) -> bool:
+    return getattr(param.marker, "include_in_schema", True) is not False
 
 
 def _group_parameters(source_plan: SourcePlan) -> Iterator[Parameter]:
-    """COMPAT: a model of parameters is documented as one parameter per field."""
+    """COMPAT: a model of parameters is documented as one parameter per field.
+
+    A hidden model hides all its fields (their own `include_in_schema` is not read, as in
+    FastAPI); an optional model that may be left out makes none of its fields required.
+    """
     assert source_plan.group is not None
+    group_param = source_plan.params[0]
+    if not _is_documented(group_param):
+        return
+    may_be_absent = source_plan.is_optional and not group_param.required
     model: type[BaseModel] = source_plan.model  # type: ignore[assignment]
     for info, group_field in zip(model.model_fields.values(), source_plan.group, strict=True):
         title = info.title or default_title(group_field.alias)
@@ -93,7 +107,8 @@ def _group_parameters(source_plan: SourcePlan) -> Iterator[Parameter]:
             warnings.simplefilter("ignore", UnsupportedFieldAttributeWarning)
             field = schema_field(annotate(info.annotation, info), title)
         location = source_plan.source.value
-        yield Parameter(location, group_field.key, info.is_required(), info, field)
+        required = info.is_required() and not may_be_absent
+        yield Parameter(location, group_field.key, required, info, field)
 
 
 def has_parameters(plan: CallablePlan) -> bool:
@@ -124,12 +139,21 @@ def _render(parameter: Parameter, schemas: Schemas) -> dict[str, Any]:
     }
     if marker.description:
         rendered["description"] = marker.description
-    examples = getattr(marker, "openapi_examples", None)
-    if examples:
-        rendered["examples"] = jsonable_encoder(examples)
+    rendered.update(render_examples(marker))
     if marker.deprecated:
         rendered["deprecated"] = True
     return rendered
+
+
+def render_examples(marker: FieldInfo) -> dict[str, Any]:
+    """`examples` from `openapi_examples`, else the deprecated `example`, if either is given."""
+    examples = getattr(marker, "openapi_examples", None)
+    if examples:
+        return {"examples": jsonable_encoder(examples)}
+    example = getattr(marker, "example", PydanticUndefined)
+    if example is not PydanticUndefined:
+        return {"example": jsonable_encoder(example)}
+    return {}
 
 
 def compile_security(plan: CallablePlan) -> tuple[dict[str, list[str]], dict[str, Any]]:
