@@ -197,3 +197,75 @@ def test_the_client_has_its_answer_before_a_slow_background_task_ends() -> None:
 
     assert request(server, "POST", "/").body == b'"accepted"'
     assert log == ["response complete", "task finished"]
+
+
+def _app_with_async_yield(log: list[str]) -> FastAPI:
+    app = FastAPI()
+
+    async def session() -> AsyncIterator[str]:
+        log.append("open")
+        yield "s"
+        log.append("closed")
+
+    @app.get("/")
+    async def read(value: Annotated[str, Depends(session)]) -> str:
+        return value
+
+    return app
+
+
+async def _call(app: FastAPI) -> None:
+    scope = {
+        "type": "http", "method": "GET", "path": "/", "raw_path": b"/", "root_path": "",
+        "query_string": b"", "headers": [], "scheme": "http", "server": ("x", 80),
+    }  # fmt: skip
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        pass
+
+    await app(scope, receive, send)
+
+
+@pytest.mark.parametrize("anyio_loaded", [True, False], ids=["anyio-loaded", "anyio-not-loaded"])
+def test_a_plain_asyncio_task_exits_without_a_shield_scope(
+    monkeypatch: pytest.MonkeyPatch, anyio_loaded: bool
+) -> None:
+    """No anyio scope encloses the task, so no scope can cancel its exit code: none is paid for."""
+    import asyncio
+    import sys
+
+    from minifast import resolve
+
+    def no_scope(context: Any) -> Any:
+        raise AssertionError("a shield scope was entered")
+
+    monkeypatch.setattr(resolve, "_cleanup_scope", no_scope)
+    if not anyio_loaded:
+        monkeypatch.delitem(sys.modules, "anyio._backends._asyncio", raising=False)
+    log: list[str] = []
+    asyncio.run(_call(_app_with_async_yield(log)))
+    assert log == ["open", "closed"]
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_inside_an_anyio_task_the_exit_is_shielded(
+    monkeypatch: pytest.MonkeyPatch, anyio_backend: str
+) -> None:
+    from minifast import resolve
+
+    entered: list[Any] = []
+    real = resolve._cleanup_scope
+
+    def spy(context: Any) -> Any:
+        entered.append(real(context))
+        return entered[-1]
+
+    monkeypatch.setattr(resolve, "_cleanup_scope", spy)
+    log: list[str] = []
+    async with anyio.create_task_group() as group:
+        group.start_soon(_call, _app_with_async_yield(log))
+    assert log == ["open", "closed"]
+    assert len(entered) == 1
