@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import sys
 import types
 import typing
 from collections import deque
@@ -14,6 +15,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from minifast import params
+from minifast.encoders import is_pydantic_v1_model
 
 _SEQUENCES: tuple[type[Any], ...] = (list, set, frozenset, tuple, deque, Sequence)
 _UNIONS = (typing.Union, types.UnionType)
@@ -80,3 +82,18 @@ def call_target(call: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.isclass(call):
         return call.__init__
     return type(call).__call__  # a callable instance
+
+
+def uses_pydantic_v1(annotation: Any) -> bool:
+    """Whether a pydantic.v1 model is in the annotation, at any depth (`list[M] | None`).
+
+    minifast refuses them at registration, as FastAPI does (PydanticV1NotSupportedError).
+    PERF: only code that imported `pydantic.v1` can hold one; otherwise nothing is walked.
+    """
+    return "pydantic.v1" in sys.modules and _holds_v1_model(annotation)
+
+
+def _holds_v1_model(annotation: Any) -> bool:
+    if is_pydantic_v1_model(annotation):
+        return True
+    return any(_holds_v1_model(argument) for argument in typing.get_args(annotation))

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import sys
 import traceback
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -48,6 +49,9 @@ from minifast.routing import (
     BaseRoute,
     generate_unique_id,
 )
+from minifast.telemetry._data import TelemetryConfig, telemetry_config
+from minifast.telemetry._gate import is_observed, make_observer, require_opentelemetry
+from minifast.telemetry._gate import lifespan as telemetry_lifespan
 from minifast.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -58,7 +62,6 @@ if TYPE_CHECKING:
 
     from minifast.frontend import Fallback
     from minifast.openapi.docs import SwaggerUIAssets
-    from minifast.telemetry import TelemetryConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -155,13 +158,12 @@ class MiniFast(PathOperations):
         self.root_path_in_servers = root_path_in_servers
         self._add_openapi_route()
         self._add_docs_routes(swagger_ui_assets)  # after it, in FastAPI's order
-        # Not in FastAPI: off unless given (FastAPI observes whenever a global provider is set);
-        # only then is OpenTelemetry imported and the stack given its telemetry layers.
-        self._telemetry: TelemetryConfig | None = None
+        # COMPAT: observed once OpenTelemetry has a provider (given, or set globally at any
+        # time); the observing layers are made by the first observed request (telemetry/_gate).
+        self._telemetry = telemetry_config(telemetry)
+        self._observer: ASGIApp | None = None
         if telemetry is not None:
-            from minifast.telemetry._wiring import telemetry_config
-
-            self._telemetry = telemetry_config(telemetry)
+            require_opentelemetry()
 
     # -- the OpenAPI document ---------------------------------------------------------------
 
@@ -235,16 +237,17 @@ class MiniFast(PathOperations):
             # COMPAT: built by the first call, lifespan included, so that add_middleware
             # after start-up raises, as in FastAPI.
             self.middleware_stack = self.build_middleware_stack()
-        if scope["type"] == "lifespan":
-            if self._telemetry is not None:  # exporters are added at start-up, flushed at the end
-                from minifast.telemetry._runtime import lifespan
-
-                await lifespan(config=self._telemetry, app=self._lifespan, scope=scope,
-                               receive=receive, send=send)  # fmt: skip
-                return
-            await self._lifespan(scope, receive, send)
+        if scope["type"] == "lifespan":  # telemetry may add exporters at start-up
+            await telemetry_lifespan(config=self._telemetry, app=self._lifespan, scope=scope,
+                                     receive=receive, send=send)  # fmt: skip
             return
         scope["app"] = self
+        # PERF: until OpenTelemetry is imported no provider can be configured: one dict lookup.
+        if sys.modules.get("opentelemetry") is not None and is_observed(self._telemetry, scope):
+            if self._observer is None:
+                self._observer = make_observer(self, self._telemetry)
+            await self._observer(scope, receive, send)
+            return
         await self.middleware_stack(scope, receive, send)
 
     def build_middleware_stack(self) -> ASGIApp:
@@ -261,10 +264,6 @@ class MiniFast(PathOperations):
             *self.user_middleware,
             Middleware(ExceptionMiddleware, handlers=handled, debug=self.debug),
         ]
-        if self._telemetry is not None:
-            from minifast.telemetry._wiring import observed_stack
-
-            return observed_stack(self, self._telemetry, layers)
         return build_stack(self.router, layers)
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -108,10 +108,11 @@ _SWALLOWED = (
     "dependencies-with-yield/#dependencies-with-yield-and-except"
 )
 
-# The request-scope exit stack of the request a route handler is answering (see
-# APIRoute.get_route_handler): the handler is given only a request, which it may replace, and
-# returns the response before it is sent, so the stack that outlives it travels beside it.
-_request_stack: ContextVar[AsyncExitStack | None] = ContextVar("_request_stack", default=None)
+# The exit stacks of the request a route handler is answering (see APIRoute.get_route_handler):
+# the handler is given only a request, which it may replace, so the stacks travel beside it.
+# COMPAT: as in FastAPI, "function" scope exits when the (wrapped) handler returns.
+_Stacks = tuple[AsyncExitStack | None, AsyncExitStack | None]
+_handler_stacks: ContextVar[_Stacks] = ContextVar("_handler_stacks", default=(None, None))
 
 
 async def respond_through(
@@ -121,11 +122,12 @@ async def respond_through(
     sent = False
     try:
         async with AsyncExitStack() as request_stack:
-            token = _request_stack.set(request_stack)
-            try:
-                response = await handler(request)
-            finally:
-                _request_stack.reset(token)
+            async with AsyncExitStack() as function_stack:
+                token = _handler_stacks.set((request_stack, function_stack))
+                try:
+                    response = await handler(request)
+                finally:
+                    _handler_stacks.reset(token)
             await response(request.scope, request.receive, send)
             sent = True
     finally:
@@ -135,14 +137,10 @@ async def respond_through(
 
 
 async def produce_response(plan: EndpointPlan, request: Request) -> Response:
-    """The response of a route handler (see respond_through); `yield` exits as in `respond`."""
+    """The response of a route handler, on the stacks respond_through opened."""
     request.max_body_size = plan.max_body_size
-    context = _Context(request, None, None, _request_stack.get())
-    if not plan.exits_before_response:
-        return await produce(plan, context)
-    async with AsyncExitStack() as function_stack:
-        context.function_stack = function_stack
-        return await produce(plan, context)
+    request_stack, function_stack = _handler_stacks.get()
+    return await produce(plan, _Context(request, None, function_stack, request_stack))
 
 
 async def respond_websocket(plan: EndpointPlan, websocket: WebSocket) -> None:
@@ -174,7 +172,9 @@ async def produce(plan: EndpointPlan, context: _Context) -> Response:
         items = plan.endpoint.call(**values)
         return build_stream(plan.response, items, context.response, context.background)
     content = await call(plan.endpoint, values)
-    return build_response(plan.response, content, context.response, context.background)
+    return build_response(
+        plan.response, content, context.response, context.background, context.request
+    )
 
 
 async def read_body(request: Request, json_without_content_type: bool = False) -> Any:

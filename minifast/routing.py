@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 from minifast import params
 from minifast._decorators import Inherit, PathOperations, RouteOptions
 from minifast._paths import PathIndex
-from minifast.datastructures import URL, URLPath
+from minifast.datastructures import URL, DefaultPlaceholder, URLPath
 from minifast.exceptions import FastAPIError
 from minifast.frontend import (
     Fallback,
@@ -31,7 +31,7 @@ from minifast.frontend import (
     select_low_priority,
 )
 from minifast.lifespan import Lifespan, compile_lifespan, nest_lifespans
-from minifast.responses import RedirectResponse, Response
+from minifast.responses import JSONResponse, RedirectResponse, Response
 from minifast.routes import (
     APIRoute,
     APIWebSocketRoute,
@@ -51,9 +51,14 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 _ON_EVENT_DEPRECATED = "on_event is deprecated, use lifespan event handlers instead."
+_SELF_INCLUDED = (
+    "Cannot include the same APIRouter instance into itself. "
+    "Did you mean to include a different router?"
+)
 
 
 class APIRouter(PathOperations):
@@ -70,6 +75,8 @@ class APIRouter(PathOperations):
         callbacks: list[BaseRoute] | None = None,
         routes: list[BaseRoute] | None = None,
         redirect_slashes: bool = True,
+        default: ASGIApp | None = None,
+        dependency_overrides_provider: Any | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] = generate_unique_id,
@@ -84,13 +91,18 @@ class APIRouter(PathOperations):
         self.prefix = prefix
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
-        self.default_response_class = default_response_class
+        self.default_response_class = _unless_placeholder(default_response_class)
         self.responses = dict(responses or {})
         self.callbacks = list(callbacks or [])
         self.redirect_slashes = redirect_slashes
+        # What answers a request no route takes, after the slash redirect (Starlette's option).
+        self.default: ASGIApp = default or self.not_found
+        # COMPAT: kept for code that reads it; overrides come from the app serving the request,
+        # the provider FastAPI gives its own router (see routes.current_plan).
+        self.dependency_overrides_provider = dependency_overrides_provider
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
-        self.generate_unique_id_function = generate_unique_id_function
+        self.generate_unique_id_function = _placeholder_value(generate_unique_id_function)
         self.route_class = route_class
         self.max_body_size = max_body_size
         self.strict_content_type = strict_content_type
@@ -117,10 +129,11 @@ class APIRouter(PathOperations):
         endpoint: Callable[..., Any],
         *,
         methods: Sequence[str] | None = None,
+        route_class_override: type[APIRoute] | None = None,
         **options: Unpack[RouteOptions],
     ) -> None:
         """Add a path operation, folding in this router's prefix, tags, dependencies, ..."""
-        made = _Made(self.default_response_class, self.route_class)
+        made = _Made(self.default_response_class, route_class_override or self.route_class)
         self._add_api_route(path, endpoint, methods, options, made)
 
     def _add_api_route(
@@ -315,8 +328,8 @@ class APIRouter(PathOperations):
         return decorator
 
     def _check_include(self, router: APIRouter, prefix: str) -> None:
-        if router is self:  # what FastAPI refuses in include_router, refused at import time
-            raise ValueError("a router cannot include itself")
+        if router is self:  # COMPAT: FastAPI's assertion, its words
+            raise AssertionError(_SELF_INCLUDED)
         _check_prefix(prefix)
         empty = next((route for route in router.routes if not route.path), None)
         if not prefix and empty is not None:
@@ -351,7 +364,11 @@ class APIRouter(PathOperations):
         elif kind == "http" and self._slash_twin(path):
             await _redirect_to_twin(scope, receive, send)
         elif not (self._low_priority_routes and await self._low_priority(scope, receive, send)):
-            await refuse(scope, receive, send, 404, None)
+            await self.default(scope, receive, send)
+
+    async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The default answer when no route matched: 404, or a websocket closed."""
+        await refuse(scope, receive, send, 404, None)
 
     async def _low_priority(self, scope: Scope, receive: Receive, send: Send) -> bool:
         """Answer with a low-priority route (a frontend) if one takes the request."""
@@ -411,6 +428,20 @@ def _included_options(route: APIRoute, added: RouteOptions) -> RouteOptions:
     if "generate_unique_id_function" in added:
         options.setdefault("generate_unique_id_function", added["generate_unique_id_function"])
     return options
+
+
+def _unless_placeholder(response_class: type[Response] | None) -> type[Response] | None:
+    """A response class, None when given as FastAPI's `Default(JSONResponse)`: not chosen.
+
+    COMPAT: extensions (Strawberry's GraphQLRouter) pass FastAPI's own defaults, wrapped.
+    """
+    chosen = _placeholder_value(response_class)
+    return None if chosen is JSONResponse and chosen is not response_class else chosen
+
+
+def _placeholder_value(value: T) -> T:
+    """The value inside FastAPI's `Default(value)`, or the value given."""
+    return value.value if isinstance(value, DefaultPlaceholder) else value
 
 
 def _check_prefix(prefix: str) -> None:

@@ -30,17 +30,22 @@ import anyio  # PERF: its `lowlevel` loads on first use (see concurrency.py)
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import SchemaSerializer, SchemaValidator
 
-from minifast._types_util import call_target
+from minifast._types_util import call_target, uses_pydantic_v1
 from minifast.background import BackgroundTasks
 from minifast.concurrency import iterate_in_threadpool, run_in_threadpool
 from minifast.encoders import _finite, jsonable_encoder
 from minifast.exception_handlers import is_body_allowed_for_status_code
-from minifast.exceptions import FastAPIError, ResponseValidationError
+from minifast.exceptions import (
+    FastAPIError,
+    PydanticV1NotSupportedError,
+    ResponseValidationError,
+)
 from minifast.responses import Response, StreamingResponse, _json_bytes_response
 from minifast.types import Receive, Scope, Send
-from minifast.validation import located_errors
+from minifast.validation import endpoint_context, located_errors
 
 if TYPE_CHECKING:
+    from minifast.requests import Request
     from minifast.routes import APIRoute
 
 # Annotations whose argument is the type of each item a generator endpoint yields.
@@ -92,6 +97,10 @@ class ResponsePlan:
     validator: SchemaValidator | None = None
     serializer: SchemaSerializer | None = None
     stream: StreamPlan | None = None  # set for a generator endpoint
+    # The `responses={code: {"model": ...}}` models: built here so a wrong one fails at
+    # registration, as in FastAPI; only OpenAPI reads them.
+    extras: dict[int | str, TypeAdapter[Any]] = dataclasses.field(default_factory=dict)
+    endpoint: Callable[..., Any] | None = None  # named by a ResponseValidationError
 
 
 def compile_response(
@@ -113,11 +122,16 @@ def compile_response(
         if not is_body_allowed_for_status_code(route.status_code):
             raise FastAPIError(f"Status code {route.status_code} must not have a response body")
         adapter = _adapter(model, route.path)
+    extras = {
+        code: _adapter(response["model"], route.path)
+        for code, response in route.responses.items()
+        if "model" in response
+    }
     if stream is not None:
         # The model only shows in OpenAPI's components, as in FastAPI: items are the answer.
         return ResponsePlan(
             route.status_code, route.response_class, adapter, False, stream.dump_options,
-            stream=stream,
+            stream=stream, extras=extras, endpoint=endpoint,
         )  # fmt: skip
     dump_options = _dump_options(options)
     # COMPAT: pydantic writes the bytes only when no response class was chosen anywhere (route,
@@ -126,7 +140,8 @@ def compile_response(
     response_class = route.response_class
     return ResponsePlan(
         route.status_code, response_class, adapter, adapter is not None and not explicit_class,
-        dump_options, _core(adapter, "validator"), _core(adapter, "serializer"),
+        dump_options, _core(adapter, "validator"), _core(adapter, "serializer"), extras=extras,
+        endpoint=endpoint,
     )  # fmt: skip
 
 
@@ -198,10 +213,24 @@ def _stream_item(annotation: Any) -> Any:
 
 
 def _adapter(model: Any, path: str) -> TypeAdapter[Any]:
+    """The model's adapter; a type pydantic cannot handle fails the route's registration."""
+    if uses_pydantic_v1(model):
+        raise PydanticV1NotSupportedError(
+            f"{path}: the response model {model!r} is a pydantic.v1 model, which minifast "
+            "does not support; port it to pydantic v2."
+        )
     try:
         return TypeAdapter(model)
     except Exception as error:
-        raise FastAPIError(f"invalid response model {model!r} for {path}") from error
+        raise FastAPIError(_INVALID_MODEL.format(model=model, path=path)) from error
+
+
+# COMPAT: FastAPI's hint names "valid Pydantic field type" and "parameter response_model=None".
+_INVALID_MODEL = (
+    "{path}: invalid response model {model!r}; check that it is a valid Pydantic field type. "
+    "A return annotation that is not one (`Response | dict | None`) can be left out of "
+    "response checking with the path operation parameter response_model=None."
+)
 
 
 def _core(adapter: TypeAdapter[Any] | None, half: str) -> Any:
@@ -235,8 +264,12 @@ def build_response(
     content: Any,
     sub_response: Response | None,
     background: BackgroundTasks | None,
+    request: Request | None = None,
 ) -> Response:
-    """The Response for a return value; `sub_response` is the endpoint's injected Response."""
+    """The Response for a return value; `sub_response` is the endpoint's injected Response.
+
+    The request only names the route in a ResponseValidationError.
+    """
     if isinstance(content, Response):
         if content.background is None:
             content.background = background
@@ -245,11 +278,11 @@ def build_response(
     if plan.dumps_json:
         assert plan.adapter is not None
         serializer = plan.serializer or plan.adapter.serializer
-        validated = _validated(plan.validator, plan.adapter, content)
+        validated = _validated(plan.validator, plan.adapter, content, plan, request)
         body = serializer.to_json(validated, **plan.dump_options)
         response = _json_bytes_response(body, status_code or 200, background)
     else:
-        response = _rendered(plan, content, status_code, background)
+        response = _rendered(plan, content, status_code, background, request)
     if not is_body_allowed_for_status_code(response.status_code):
         response.body = b""
     if sub_response is not None:
@@ -362,25 +395,44 @@ def _arguments(status_code: int | None, background: BackgroundTasks | None) -> d
 
 
 def _rendered(
-    plan: ResponsePlan, content: Any, status_code: int | None, background: BackgroundTasks | None
+    plan: ResponsePlan,
+    content: Any,
+    status_code: int | None,
+    background: BackgroundTasks | None,
+    request: Request | None,
 ) -> Response:
     """The response class renders the value: dumped by the response model, if there is one."""
     arguments = _arguments(status_code, background)
     if plan.adapter is None:
         return plan.response_class(jsonable_encoder(content), **arguments)
     serializer = plan.serializer or plan.adapter.serializer
-    validated = _validated(plan.validator, plan.adapter, content)
+    validated = _validated(plan.validator, plan.adapter, content, plan, request)
     data = serializer.to_python(validated, mode="json", **plan.dump_options)
     return plan.response_class(data, **arguments)
 
 
-def _validated(validator: SchemaValidator | None, adapter: TypeAdapter[Any], content: Any) -> Any:
-    """The content checked against the response model; a mismatch is a server error."""
+def _validated(
+    validator: SchemaValidator | None,
+    adapter: TypeAdapter[Any],
+    content: Any,
+    plan: ResponsePlan | None = None,
+    request: Request | None = None,
+) -> Any:
+    """The content checked against the response model; a mismatch is a server error.
+
+    The error names the endpoint and its route when the request is known (not for the
+    items of a stream, which are dumped after the endpoint returned).
+    """
     try:
         return (validator or adapter.validator).validate_python(content, from_attributes=True)
     except ValidationError as error:
+        where = None
+        if plan is not None and plan.endpoint is not None and request is not None:
+            where = endpoint_context(plan.endpoint, request.scope, request.method)
         raise ResponseValidationError(
-            located_errors(error, ("response",), of_parameters=False), body=content
+            located_errors(error, ("response",), of_parameters=False),
+            body=content,
+            endpoint_ctx=where,
         ) from None
 
 

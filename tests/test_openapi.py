@@ -678,3 +678,15 @@ def test_included_callbacks_and_id_function_as_fastapi() -> None:
     document = json.loads(ours.body)
     assert document["paths"]["/v1/subscribe"]["post"]["operationId"] == "custom_subscribe"
     assert document["paths"]["/v1/plain"]["get"]["operationId"] == "plain_kept"
+
+
+@pytest.mark.parametrize("name", ["minifast", "fastapi"])
+def test_a_responses_key_that_is_no_status_fails_the_document(name: str) -> None:
+    app = framework(name).FastAPI()
+
+    @app.get("/a", responses={"hello": {"description": "Not a status code"}})
+    def read() -> None:
+        pass  # pragma: no cover - never called
+
+    with pytest.raises(ValueError):
+        app.openapi()

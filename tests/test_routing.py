@@ -645,7 +645,7 @@ def test_include_router_refuses_what_fastapi_refuses() -> None:
     def nameless() -> dict[str, Any]:
         return {"empty": True}
 
-    with pytest.raises(ValueError, match="a router cannot include itself"):
+    with pytest.raises(AssertionError, match="Cannot include the same APIRouter instance"):
         router.include_router(router)
     with pytest.raises(FastAPIError) as caught:
         minifast.FastAPI().include_router(router)
@@ -1098,3 +1098,53 @@ def test_route_objects_build_urls() -> None:
     assert route.methods == {"GET", "HEAD"}
     with pytest.raises(NoMatchFound):
         route.url_path_for("other", user_id=3)
+
+
+@pytest.mark.parametrize("name", ["minifast", "fastapi"])
+def test_a_router_default_answers_what_no_route_takes(name: str) -> None:
+    fw = framework(name)
+    router = fw.APIRouter(default=fw.responses.PlainTextResponse("fallback", status_code=418))
+
+    @router.get("/known/")
+    def known() -> str:
+        return "known"
+
+    assert (request(router, "GET", "/other").status, request(router, "GET", "/other").body) == (
+        418, b"fallback",
+    )  # fmt: skip
+    assert request(router, "GET", "/known").status == 307  # the slash redirect comes first
+    assert request(fw.APIRouter(), "GET", "/other").status == 404
+
+
+@pytest.mark.parametrize("name", ["minifast", "fastapi"])
+def test_router_options_given_as_fastapi_defaults_count_as_unset(name: str) -> None:
+    fw = framework(name)
+    datastructures = import_from(name, "datastructures")
+    routing = import_from(name, "routing")
+    Default = datastructures.Default
+    provider = fw.FastAPI()
+    router = fw.APIRouter(
+        default_response_class=Default(fw.responses.JSONResponse),
+        generate_unique_id_function=Default(routing.generate_unique_id),
+        dependency_overrides_provider=provider,
+    )
+
+    @router.get("/items")
+    def items() -> str:
+        return "plain"
+
+    app = make_app(name)
+    app.include_router(router, prefix="/api", default_response_class=fw.responses.PlainTextResponse)
+    assert router.dependency_overrides_provider is provider
+    answer = request(app, "GET", "/api/items")
+    assert (answer.status, answer.body) == (200, b"plain")  # the include's class wins
+
+
+def test_add_api_route_takes_a_route_class_override() -> None:
+    class Marked(APIRoute):
+        pass
+
+    router = APIRouter()
+    router.add_api_route("/a", lambda: 1, route_class_override=Marked)
+    router.add_api_route("/b", lambda: 2)
+    assert [type(route) for route in router.routes] == [Marked, APIRoute]

@@ -9,6 +9,7 @@ import decimal
 import enum
 import functools
 import uuid
+import warnings
 from typing import Any
 
 import pytest
@@ -293,3 +294,108 @@ def build_with_default_class(name: str) -> Any:
 @pytest.mark.parametrize("path", ["/app", "/router"])
 def test_a_chosen_default_class_renders_response_models(path: str) -> None:
     compare(build_with_default_class, "GET", path)
+
+
+class _Plain:
+    """Not a type pydantic can validate."""
+
+
+def _v1_model() -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pydantic.v1 warns on Python 3.14
+        from pydantic import v1
+
+    class Legacy(v1.BaseModel):
+        name: str
+
+    return Legacy
+
+
+@pytest.mark.parametrize("name", ["minifast", "fastapi"])
+@pytest.mark.parametrize(
+    ("options", "annotation"),
+    [
+        ({"response_model": "V1"}, None),
+        ({}, "V1"),
+        ({}, "list[V1] | None"),
+        ({"response_model": None, "responses": {400: {"model": "list[V1]"}}}, None),
+    ],
+    ids=["response-model", "return-annotation", "nested", "responses"],
+)
+def test_pydantic_v1_response_models_are_refused(
+    name: str, options: dict[str, Any], annotation: str | None
+) -> None:
+    fw, legacy = framework(name), _v1_model()
+    scope = {"V1": legacy}
+    options = {key: _evaluated(value, scope) for key, value in options.items()}
+
+    def endpoint() -> None:
+        pass  # pragma: no cover - refused at registration
+
+    endpoint.__annotations__["return"] = _evaluated(annotation, scope) if annotation else None
+    with pytest.raises(import_from(name, "exceptions").PydanticV1NotSupportedError):
+        fw.FastAPI().get("/", **options)(endpoint)
+
+
+def _evaluated(value: Any, scope: dict[str, Any]) -> Any:
+    """Strings in `value` (a model named: `{400: {"model": "list[V1]"}}`), evaluated."""
+    if isinstance(value, str):
+        return eval(value, scope)
+    if isinstance(value, dict):
+        return {key: _evaluated(item, scope) for key, item in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("name", ["minifast", "fastapi"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"response_model": list[_Plain]},
+        {"responses": {"500": {"model": _Plain}}},
+        {"responses": {"500": {"model": list[_Plain]}}},
+    ],
+    ids=["response-model", "responses", "responses-list"],
+)
+def test_invalid_response_models_are_refused_at_registration(
+    name: str, options: dict[str, Any]
+) -> None:
+    def endpoint() -> None:
+        pass  # pragma: no cover - refused at registration
+
+    with pytest.raises(import_from(name, "exceptions").FastAPIError):
+        framework(name).FastAPI().get("/", **options)(endpoint)
+
+
+@pytest.mark.parametrize("name", ["minifast", "fastapi"])
+def test_an_invalid_return_annotation_hints_at_response_model_none(name: str) -> None:
+    fw = framework(name)
+
+    def endpoint() -> fw.Response | None:
+        pass  # pragma: no cover - refused at registration
+
+    with pytest.raises(import_from(name, "exceptions").FastAPIError) as caught:
+        fw.FastAPI().get("/")(endpoint)
+    assert "valid Pydantic field type" in str(caught.value)
+    assert "parameter response_model=None" in str(caught.value)
+    fw.FastAPI().get("/", response_model=None)(endpoint)
+
+
+@pytest.mark.parametrize("name", ["minifast", "fastapi"])
+@pytest.mark.parametrize("mount", ["", "/sub"], ids=["app", "mounted"])
+def test_a_response_validation_error_names_its_endpoint(name: str, mount: str) -> None:
+    fw = framework(name)
+    app = inner = fw.FastAPI()
+    if mount:
+        app = fw.FastAPI()
+        app.mount(mount, inner)
+
+    @inner.get("/items/{item_id}", response_model=UserResponse)
+    def get_user(item_id: int) -> Any:
+        return {"id": item_id}
+
+    with pytest.raises(import_from(name, "exceptions").ResponseValidationError) as caught:
+        request(app, "GET", f"{mount}/items/3")
+    assert (caught.value.endpoint_function, caught.value.endpoint_path) == (
+        "get_user", f"GET {mount}/items/{{item_id}}",
+    )  # fmt: skip
+    assert "get_user" in str(caught.value)

@@ -437,7 +437,7 @@ def test_incomplete_and_disconnected_responses(signals: Signals) -> None:
     import anyio
 
     from minifast.telemetry._asgi import NativeTelemetry
-    from minifast.telemetry._wiring import telemetry_config
+    from minifast.telemetry._data import telemetry_config
 
     telemetry = NativeTelemetry(telemetry_config(signals.config()))
     scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "scheme": "http"}
@@ -560,7 +560,7 @@ def test_router_answer_outside_an_app(signals: Signals) -> None:
     import anyio
 
     from minifast.telemetry._asgi import NativeTelemetry
-    from minifast.telemetry._wiring import telemetry_config
+    from minifast.telemetry._data import telemetry_config
 
     telemetry = NativeTelemetry(telemetry_config(signals.config()))
     scope = {"type": "http", "method": "GET", "path": "/", "headers": []}

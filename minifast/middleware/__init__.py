@@ -325,7 +325,8 @@ class _PassedThrough(StreamingResponse):
 
 def _replaying(request: Request) -> Receive:
     """The inner app's `receive`: the body again if the middleware already read it."""
-    cached = request._body  # the Request caches the body it read; replay, don't re-read
+    # The Request caches the body it read (set only once read): replay it, don't re-read.
+    cached: bytes | None = request.__dict__.get("_body")
     if cached is None:
         return request.receive
     replayed = False

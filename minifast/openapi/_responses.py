@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from minifast.exception_handlers import is_body_allowed_for_status_code
 from minifast.exceptions import _PHRASES
-from minifast.openapi._schemas import REF_PREFIX, SchemaField, Schemas, default_title, schema_field
+from minifast.openapi._schemas import REF_PREFIX, SchemaField, Schemas, default_title
 from minifast.responses import JSONResponse
 
 if TYPE_CHECKING:
@@ -65,12 +65,12 @@ def compile_responses(route: APIRoute) -> ResponseFields:
         title = default_title(f"StreamItem_{route.unique_id}")
         stream_item = SchemaField(title, stream.adapter.core_schema, "serialization")
     extras = {
-        code: schema_field(
-            response["model"], default_title(f"Response_{code}_{route.unique_id}"), "serialization"
+        code: SchemaField(
+            default_title(f"Response_{code}_{route.unique_id}"), adapter.core_schema,
+            "serialization",
         )
-        for code, response in route.responses.items()
-        if "model" in response
-    }
+        for code, adapter in response_plan.extras.items()
+    }  # fmt: skip
     return ResponseFields(model, extras, stream_item)
 
 
@@ -147,17 +147,22 @@ def _merge_extra(
         content = declared.setdefault("content", {})
         media = content.setdefault(media_type or "application/json", {})
         deep_update(media.setdefault("schema", {}), schemas.schema(field))
-    description = declared.get("description") or response.get("description")
-    description = description or _status_text(str(code).upper())
+    status_text = _status_text(str(code).upper())  # COMPAT: checked even when described
+    description = declared.get("description") or response.get("description") or status_text
     deep_update(response, declared)
     response["description"] = description or "Additional Response"
 
 
 def _status_text(key: str) -> str | None:
     """The phrase for a code ("404": "Not Found") or a range ("4XX": "Client Error")."""
-    if key.isdigit():
-        return _PHRASES.get(int(key))
-    return _RANGES.get(key)
+    if key in _RANGES:
+        return _RANGES[key]
+    try:
+        code = int(key)
+    except ValueError:
+        message = f"responses: {key!r} is not a status code, a range like '4XX', nor 'default'"
+        raise ValueError(message) from None
+    return _PHRASES.get(code)
 
 
 def deep_update(target: dict[str, Any], update: dict[str, Any]) -> None:

@@ -1,8 +1,10 @@
-"""Native OpenTelemetry: `MiniFast(telemetry={...})`.
+"""Native OpenTelemetry: requests observed once providers are configured; `telemetry={...}`.
 
-Needs `pip install 'minifast[telemetry]'`; an app without `telemetry=` never imports it.
+OpenTelemetry's API comes with `pip install 'minifast[telemetry]'`; an app that never meets it
+imports none of it.
 """
 
-from minifast.telemetry._api import TelemetryConfig, TelemetryData, get_telemetry_data
+from minifast.telemetry._data import TelemetryConfig, TelemetryData
+from minifast.telemetry._gate import get_telemetry_data
 
 __all__ = ["TelemetryConfig", "TelemetryData", "get_telemetry_data"]

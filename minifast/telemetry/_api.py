@@ -4,27 +4,24 @@
 # finds it without being handed it, in worker threads too (anyio copies the context there).
 # The scope carries it as well, under FastAPI's key, because a nested app must tell "this very
 # request is observed" apart from "an outer request made this one in-process".
-"""Telemetry's public names and the per-request state the layers share."""
+"""The per-request state the observing layers share, and the steps they record."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from time import time_ns
 from typing import Any
 
-from typing_extensions import TypedDict
-
 try:
     from opentelemetry import context as otel_context
-    from opentelemetry._logs import Logger, LoggerProvider, SeverityNumber
+    from opentelemetry._logs import Logger, SeverityNumber
     from opentelemetry.context import Context
-    from opentelemetry.metrics import MeterProvider
-    from opentelemetry.trace import Span, StatusCode, Tracer, TracerProvider
+    from opentelemetry.trace import Span, StatusCode, Tracer
 except ImportError as error:  # pragma: no cover - tested in a subprocess without the package
     raise ImportError(
-        "MiniFast(telemetry=...) needs OpenTelemetry's API: pip install 'minifast[telemetry]'"
+        "telemetry in MiniFast needs OpenTelemetry's API: pip install 'minifast[telemetry]'"
     ) from error
 
 from minifast.exceptions import (
@@ -33,42 +30,8 @@ from minifast.exceptions import (
     WebSocketException,
     WebSocketRequestValidationError,
 )
-from minifast.requests import Request
-from minifast.websockets import WebSocket, WebSocketDisconnect
-
-SCOPE_KEY = "fastapi.telemetry"  # COMPAT: FastAPI's scope key, read by mounted FastAPI apps
-
-
-class TelemetryConfig(TypedDict, total=False):
-    """The options of `MiniFast(telemetry={...})`; an omitted one keeps its default.
-
-    Providers default to OpenTelemetry's global ones; minifast never shuts down a provider it
-    was given. `exclude(scope)` returning True leaves that request unobserved.
-    """
-
-    tracer_provider: TracerProvider | None
-    meter_provider: MeterProvider | None
-    logger_provider: LoggerProvider | None
-    tracing: bool  # server spans for requests and websockets (default True)
-    metrics: bool  # http.server.request.duration and active_requests (default True)
-    logs: bool  # validation failures and unhandled exceptions as log records (default True)
-    operation_spans: bool  # dependencies, endpoint, serialization, background tasks (True)
-    auto_configure: bool  # OTLP exporters from OTEL_* variables (FASTAPI_OTEL_AUTO_CONFIGURE)
-    exclude: Callable[[MutableMapping[str, Any]], bool] | None
-
-
-@dataclass(kw_only=True)
-class TelemetryData:
-    """What minifast knows of the current request, for synchronous OpenTelemetry processors.
-
-    Filled in as the request is handled; read it, never change it, and redact before export.
-    """
-
-    request: Request | None = None  # set when the route's handler starts
-    websocket: WebSocket | None = None  # likewise, for websocket routes
-    body: Any = None  # the body as read, before validation
-    values: dict[str, Any] | None = None  # the endpoint's arguments, once resolved
-    errors: Sequence[Any] | None = None  # validation errors, with the inputs that failed
+from minifast.telemetry._data import TelemetryData
+from minifast.websockets import WebSocketDisconnect
 
 
 @dataclass(kw_only=True, eq=False)
@@ -84,7 +47,8 @@ class _Exchange:
     routed: bool = False  # whether a route (not only a mount) was selected
     status_code: int | None = None
     data: TelemetryData | None = field(default_factory=TelemetryData)
-    failures: list[BaseException] = field(default_factory=list)
+    # Called when background tasks start: the answer is complete (see _asgi._Run._send).
+    answered: Callable[[], None] = field(default=lambda: None)
 
     def route_selected(self, template: str, *, mount: bool = False) -> None:
         """Name the span after the route as soon as it is known, as FastAPI does."""
@@ -102,16 +66,6 @@ _NO_OPERATION: AbstractContextManager[None] = nullcontext()
 def current_exchange(context: Context | None = None) -> _Exchange | None:
     value = otel_context.get_value(EXCHANGE_KEY, context)
     return value if isinstance(value, _Exchange) else None
-
-
-def get_telemetry_data(context: Context | None = None) -> TelemetryData | None:
-    """The data of the request being handled in `context` (default: the current one).
-
-    A log processor can pass `record.context`. Once the request is over this is None, even
-    for a context kept from it.
-    """
-    exchange = current_exchange(context)
-    return exchange.data if exchange is not None else None
 
 
 def exception_type(exc: BaseException) -> str:
@@ -183,13 +137,9 @@ def validation_failed(
 
 
 def exception_raised(exchange: _Exchange, exc: BaseException, websocket: bool) -> None:
-    """Log an unhandled exception once, however many layers it crosses."""
-    if websocket and normal_close(exc):
-        return
-    if any(seen is exc for seen in exchange.failures):
-        return
-    exchange.failures.append(exc)
-    if exchange.logger is None or not isinstance(exc, Exception):
+    """Log an unhandled exception (the server layer and background tasks see each once)."""
+    closed = websocket and normal_close(exc)
+    if exchange.logger is None or not isinstance(exc, Exception) or closed:
         return
     where = "WebSocket connection" if websocket else "request"
     exchange.logger.emit(
@@ -199,19 +149,3 @@ def exception_raised(exchange: _Exchange, exc: BaseException, websocket: bool) -
         body=f"Unhandled exception in FastAPI {where}",
         attributes={"http.route": exchange.route} if exchange.route else None,
     )  # fmt: skip
-
-
-# Python's API cannot tell whether a global provider was set; its placeholders can be named.
-_PLACEHOLDERS = frozenset(
-    {
-        ("opentelemetry.trace", "ProxyTracerProvider"),
-        ("opentelemetry.metrics._internal", "_ProxyMeterProvider"),
-        ("opentelemetry._logs._internal", "ProxyLoggerProvider"),
-    }
-)
-
-
-def unconfigured(provider: Any) -> bool:
-    """Whether a global provider is still OpenTelemetry's placeholder (nothing set yet)."""
-    cls = type(provider)
-    return (cls.__module__, cls.__name__) in _PLACEHOLDERS

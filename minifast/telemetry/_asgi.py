@@ -1,10 +1,11 @@
-# How a request is observed: the app's outermost layer (when telemetry is on) asks the config
-# which signals are live for this request (a provider given, or a global one set since), then
-# opens the server span under the parent read from the request's headers, counts the request
-# as active and records the route, status and duration when the last body message is sent:
-# after the client has its answer, before background tasks. Exceptions that escape are logged
-# once, with the span current so the log record carries the trace. Metrics get only bounded
-# attributes (method, scheme, route, status, error type), spans also the URL and the server.
+# How a request is observed: when the app finds a request observed (_gate.py), this layer asks
+# which signals are live for it (a provider given, or a global one set since), then opens the
+# server span under the parent read from the request's headers, counts the request as active
+# and records the route, status and duration when the last body message is sent: after the
+# client has its answer, before background tasks (a 5xx waits for the exception behind it).
+# Exceptions that escape are logged once, with the span current so the log record carries the
+# trace. Metrics get only bounded attributes (method, scheme, route, status, error type), spans
+# also the URL and the server.
 """The server span, request metrics and exception logs around one request or websocket."""
 
 from __future__ import annotations
@@ -26,14 +27,12 @@ from minifast.routes import route_path
 from minifast.routing import APIRouter
 from minifast.telemetry._api import (
     EXCHANGE_KEY,
-    SCOPE_KEY,
-    TelemetryConfig,
     _Exchange,
     exception_raised,
     exception_type,
     normal_close,
-    unconfigured,
 )
+from minifast.telemetry._data import SCOPE_KEY, TelemetryConfig, unconfigured
 from minifast.types import ASGIApp, Message, Receive, Scope, Send
 
 VERSION = "0.163.2"  # COMPAT: the instrumentation scope's version is FastAPI's
@@ -104,14 +103,6 @@ class NativeTelemetry:
         self._tracers: tuple[Any, trace.Tracer] | None = None
         self._instruments: tuple[Any, Histogram, UpDownCounter] | None = None
 
-    def enabled(self) -> bool:
-        """Whether any signal has a provider: the given one, or a global one set since."""
-        config = self.config
-        return any(
-            _live(config[on], config[given], get, no_op) is not None  # type: ignore[literal-required]
-            for on, given, get, no_op in _SIGNALS
-        )
-
     def tracer(self, provider: trace.TracerProvider) -> trace.Tracer:
         if self._tracers is None or self._tracers[0] is not provider:
             self._tracers = provider, provider.get_tracer("fastapi", VERSION, schema_url=SCHEMA_URL)
@@ -132,17 +123,25 @@ class NativeTelemetry:
             self._instruments = provider, duration, active
         return self._instruments[1], self._instruments[2]
 
-    async def __call__(self, *, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(
+        self, *, app: ASGIApp, scope: Scope, receive: Receive, send: Send, legacy: bool = False
+    ) -> None:
+        """Observe one request; `legacy`: the app's stack has contrib's OpenTelemetry layer.
+
+        COMPAT: as in FastAPI, an app instrumented by opentelemetry-instrumentation-fastapi
+        (or logfire, which uses it) reports through that instrumentation alone.
+        """
         config = self.config
         if config["exclude"] is not None and config["exclude"](scope):
             await _unobserved(app, scope, receive, send)
             return
-        websocket = scope["type"] == "websocket"
-        tracer_provider = _live(config["tracing"], config["tracer_provider"], *_SIGNALS[0][2:])
+        on = not legacy
+        tracer_provider = _live(on and config["tracing"], config["tracer_provider"], *_GLOBAL[0])
         meter_provider = _live(  # websockets have no request metrics
-            config["metrics"] and not websocket, config["meter_provider"], *_SIGNALS[1][2:]
-        )
-        logger_provider = _live(config["logs"], config["logger_provider"], *_SIGNALS[2][2:])
+            on and config["metrics"] and scope["type"] != "websocket",
+            config["meter_provider"], *_GLOBAL[1],
+        )  # fmt: skip
+        logger_provider = _live(on and config["logs"], config["logger_provider"], *_GLOBAL[2])
         if tracer_provider is None and meter_provider is None and logger_provider is None:
             await app(scope, receive, send)
             return
@@ -157,10 +156,10 @@ class NativeTelemetry:
 
 
 # The global getters are looked up on each use: the global provider can change at any time.
-_SIGNALS = (
-    ("tracing", "tracer_provider", lambda: trace.get_tracer_provider(), trace.NoOpTracerProvider),
-    ("metrics", "meter_provider", lambda: metrics.get_meter_provider(), metrics.NoOpMeterProvider),
-    ("logs", "logger_provider", lambda: _logs.get_logger_provider(), _logs.NoOpLoggerProvider),
+_GLOBAL = (
+    (lambda: trace.get_tracer_provider(), trace.NoOpTracerProvider),
+    (lambda: metrics.get_meter_provider(), metrics.NoOpMeterProvider),
+    (lambda: _logs.get_logger_provider(), _logs.NoOpLoggerProvider),
 )
 
 
@@ -230,7 +229,8 @@ class _Run:
         self.active: UpDownCounter | None = None
         self.parent_token: object | None = None
         self.started = perf_counter()
-        self.finished = self.trailers = self.disconnected = False
+        self.finished = self.trailers = self.disconnected = self.held = False
+        self.exchange.answered = self._answered
         self.downstream: Send | None = None
         self.upstream: Receive | None = None
 
@@ -265,7 +265,6 @@ class _Run:
                 await self._observe(app, receive, send)
         finally:
             exchange.data = None  # a context kept from this request must not keep its data
-            exchange.failures.clear()
             otel_context.detach(token)
             scope.pop(SCOPE_KEY, None)
             if self.parent_token is not None:
@@ -292,7 +291,7 @@ class _Run:
             self.finish(None if websocket and normal_close(exc) else exc)
             raise
         finally:
-            if not self.finished and websocket:
+            if not self.finished and (websocket or self.held):
                 self.finish(None)
             elif not self.finished:
                 gone = "Client disconnected" if self.disconnected else "Incomplete ASGI response"
@@ -312,7 +311,18 @@ class _Run:
             self.exchange.status_code = message["status"]
             self.trailers = message.get("trailers", False)
         await self.downstream(message)
-        if _is_last(message, self.trailers):
+        if not _is_last(message, self.trailers):
+            return
+        if (self.exchange.status_code or 0) >= 500:
+            # The server-error layer answers an exception with a 500, then re-raises it: the
+            # answer ends when the app returns (or its background tasks start), so that
+            # error.type names the exception. No layer inside the app's stack is needed.
+            self.held = True
+        else:
+            self.finish(None)
+
+    def _answered(self) -> None:
+        if self.held:
             self.finish(None)
 
     def _record_answer(self, error: BaseException | None) -> bool:
@@ -327,9 +337,8 @@ class _Run:
             attributes["http.response.status_code"] = status
         failed = error is not None or (not self.websocket and (status is None or status >= 500))
         if failed:
-            failure = error or (exchange.failures[-1] if exchange.failures else None)
             attributes["error.type"] = (
-                exception_type(failure) if failure else str(status or "incomplete_response")
+                exception_type(error) if error else str(status or "incomplete_response")
             )
         return failed
 
@@ -351,38 +360,6 @@ class _Run:
             self.active.add(-1, self.active_attributes)
         if span is not None:
             span.end()
-
-
-class ExceptionTelemetryMiddleware:
-    """Just inside the server-error layer: notes an unhandled exception before the 500 is sent,
-    so the answer's `error.type` names the exception, not only the status."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await self.app(scope, receive, send)
-        except Exception as exc:
-            exchange = scope.get(SCOPE_KEY)
-            if isinstance(exchange, _Exchange):
-                exception_raised(exchange, exc, scope["type"] == "websocket")
-            raise
-
-
-class TelemetryMiddleware:
-    """The outermost layer of an app with telemetry on."""
-
-    def __init__(self, app: ASGIApp, telemetry: NativeTelemetry) -> None:
-        self.app = app
-        self.telemetry = telemetry
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # A mounted app with telemetry of its own leaves the request to the outer app's layer.
-        if SCOPE_KEY in scope or not self.telemetry.enabled():
-            await self.app(scope, receive, send)
-            return
-        await self.telemetry(app=self.app, scope=scope, receive=receive, send=send)
 
 
 def _route_of_router_answer(scope: Scope, exchange: _Exchange) -> None:

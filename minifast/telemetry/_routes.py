@@ -1,11 +1,12 @@
-# How routes are observed: when an app with telemetry builds its stack, every route it can reach
-# (through mounts too) gets an observing `handle` in front of its own. Routes are shared by
-# nothing else, and a route reached by a request nobody observes hands it straight to its own
-# `handle`, so apps without telemetry run exactly as before. An observing handle names the
-# server span after the route's template (mount templates in front), then for path operations
-# runs the plan as resolve.py does, with the steps FastAPI traces wrapped in operation spans:
-# dependencies (with parameter validation), the endpoint (in the worker thread when it is sync),
-# serialization, and each background task. The request's TelemetryData is filled on the way.
+# How routes are observed: the first time an app observes a request (and again whenever its
+# route list grew), every route it can reach (through mounts too) gets an observing `handle` in
+# front of its own. Routes are shared by nothing else, and a route reached by a request nobody
+# observes hands it straight to its own `handle`; an app never observed keeps its routes as
+# they are. An observing handle names the server span after the route's template (mount
+# templates in front), then for path operations runs the plan as resolve.py does, with the
+# steps FastAPI traces wrapped in operation spans: dependencies (with parameter validation),
+# the endpoint (in the worker thread when it is sync), serialization, and each background
+# task. The request's TelemetryData is filled on the way.
 """Observing handles for routes: the route template, operation spans and request data."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from minifast.exceptions import (
     RequestValidationError,
     WebSocketRequestValidationError,
 )
+from minifast.frontend import FrontendGroup, join_paths
 from minifast.plan import CallablePlan, CallKind, EndpointPlan
 from minifast.requests import DEFAULT_MAX_FILE_SIZE, Request
 from minifast.resolve import _Context, call, read_body, resolve_callable
@@ -30,14 +32,12 @@ from minifast.responses import Response
 from minifast.routes import APIRoute, APIWebSocketRoute, BaseRoute, Mount, current_plan
 from minifast.serialization import build_response, build_stream
 from minifast.telemetry._api import (
-    SCOPE_KEY,
-    TelemetryData,
     _Exchange,
-    current_exchange,
     exception_raised,
     operation,
     validation_failed,
 )
+from minifast.telemetry._data import SCOPE_KEY, TelemetryData
 from minifast.types import ASGIApp, Receive, Scope, Send
 from minifast.websockets import WebSocket
 
@@ -62,6 +62,8 @@ def _observing_handle(route: BaseRoute, handle: Handle) -> Handle:
         return _websocket_route_handle(route, handle)
     if isinstance(route, Mount):
         return _mount_handle(route, handle)
+    if isinstance(route, FrontendGroup):
+        return _frontend_handle(route, handle)
 
     async def observed(scope: Scope, receive: Receive, send: Send) -> None:
         exchange = scope.get(SCOPE_KEY)
@@ -79,6 +81,17 @@ def _mount_handle(mount: Mount, handle: Handle) -> Handle:
             # The mounted app may not route further (static files): its template ends here.
             exchange.prefix += mount.path_format
             exchange.route_selected("/{path}", mount=True)
+        await handle(scope, receive, send)
+
+    return observed
+
+
+def _frontend_handle(group: FrontendGroup, handle: Handle) -> Handle:
+    async def observed(scope: Scope, receive: Receive, send: Send) -> None:
+        exchange: Any = scope.get(SCOPE_KEY)
+        route = group._match(scope, group.prefix)[2] if exchange is not None else None
+        if route is not None:  # COMPAT: FastAPI's template: the frontend's path + /{path}
+            exchange.route_selected(join_paths(group.prefix, route.path).rstrip("/") + "/{path}")
         await handle(scope, receive, send)
 
     return observed
@@ -173,7 +186,7 @@ async def _produce(plan: EndpointPlan, context: _Context, observed: _Observed) -
         with operation("serialization", plan.endpoint.call):
             response = build_response(plan.response, content, context.response, context.background)
     if isinstance(response.background, BackgroundTasks):
-        response.background = _ObservedTasks(response.background)
+        response.background = _ObservedTasks(response.background, observed[0])
     return response
 
 
@@ -208,31 +221,37 @@ async def _respond_websocket(plan: EndpointPlan, websocket: WebSocket, observed:
 class _ObservedTasks(BackgroundTask):
     """A response's BackgroundTasks, each task in a span; the list itself is left as it is."""
 
-    def __init__(self, tasks: BackgroundTasks) -> None:
-        self.tasks = tasks
+    def __init__(self, tasks: BackgroundTasks, exchange: _Exchange) -> None:
+        self.tasks, self.exchange = tasks, exchange
 
     async def __call__(self) -> None:
+        self.exchange.answered()  # the response is complete: its span ends before the tasks
         for task in self.tasks.tasks:
-            await run_logged(_ObservedTask(task))
+            await run_logged(_ObservedTask(task, self.exchange))
 
 
 class _ObservedTask(BackgroundTask):
     """One task in a `fastapi.background_task` span; a failure is logged with the trace."""
 
-    def __init__(self, task: BackgroundTask) -> None:
-        self.task, self.func = task, task.func
+    def __init__(self, task: BackgroundTask, exchange: _Exchange) -> None:
+        self.task, self.func, self.exchange = task, task.func, exchange
 
     async def __call__(self) -> None:
         try:
             with operation("background_task", self.func):
                 await self.task()
         except Exception as exc:
-            exchange = current_exchange()
-            if exchange is not None:
-                exception_raised(exchange, exc, websocket=False)
+            exception_raised(self.exchange, exc, websocket=False)
             raise
 
 
+def route_count(app: ASGIApp) -> int:
+    """How many routes `observe(app)` starts from: when it grows, observe again."""
+    return len(getattr(app, "routes", ())) + len(getattr(app, "_low_priority_routes", ()))
+
+
 def observe(app: ASGIApp) -> None:
-    """Observe the routes of `app` (a MiniFast or a router) and of the apps mounted in it."""
+    """Observe the routes of `app` (a MiniFast or a router) and of the apps mounted in it,
+    its frontends (asked only when no route answered) included."""
     observe_routes(getattr(app, "routes", ()))
+    observe_routes(getattr(app, "_low_priority_routes", ()))

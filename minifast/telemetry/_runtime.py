@@ -20,7 +20,7 @@ import anyio.to_thread
 from opentelemetry import _logs, metrics, trace
 
 from minifast.exceptions import FastAPIError
-from minifast.telemetry._api import TelemetryConfig, unconfigured
+from minifast.telemetry._data import TelemetryConfig, unconfigured
 from minifast.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("minifast.telemetry")
@@ -131,7 +131,17 @@ def _configure_from_environment(config: TelemetryConfig) -> None:
             return
         sdk = _sdk()
         for signal, given, get, endpoint in wanted:
-            _export(signal, given if given is not None else get(), endpoint, sdk[signal])
+            provider = _registrable(given if given is not None else get())
+            _export(signal, provider, endpoint, sdk[signal])
+
+
+def _registrable(provider: Any) -> Any:
+    """The provider an exporter joins: COMPAT: older logfire meter wrappers hide
+    `add_metric_reader`, so the reader joins the SDK provider they wrap (as in FastAPI);
+    measurements still go through the wrapper."""
+    cls = type(provider)
+    wrapper = (cls.__module__, cls.__name__) == ("logfire._internal.metrics", "ProxyMeterProvider")
+    return provider.provider if wrapper and not hasattr(provider, "add_metric_reader") else provider
 
 
 def _export(signal: str, provider: Any, endpoint: str, sdk: tuple[Any, ...]) -> None:
@@ -146,7 +156,7 @@ def _export(signal: str, provider: Any, endpoint: str, sdk: tuple[Any, ...]) -> 
             own = provider_class(shutdown_on_exit=False)
             getattr(own, register_name)(component_of(endpoint))
         getattr(api, f"set_{name}_provider")(own)
-        provider = getattr(api, f"get_{name}_provider")()
+        provider = _registrable(getattr(api, f"get_{name}_provider")())
         if provider is own:
             _configured.append((signal, own))
             _owned.append(own)

@@ -1,39 +1,52 @@
-"""What `MiniFast(telemetry=...)` changes in the app: its config and its middleware stack."""
+"""An app's observing entry, made by its first observed request: routes, then the server layer."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from minifast.middleware import Middleware, build_stack
-from minifast.telemetry._api import TelemetryConfig
-from minifast.telemetry._asgi import (
-    ExceptionTelemetryMiddleware,
-    NativeTelemetry,
-    TelemetryMiddleware,
-)
-from minifast.telemetry._routes import observe
-from minifast.types import ASGIApp
+from minifast.telemetry._asgi import NativeTelemetry
+from minifast.telemetry._data import TelemetryConfig
+from minifast.telemetry._routes import observe, route_count
+from minifast.types import Receive, Scope, Send
 
 
-def telemetry_config(given: TelemetryConfig) -> TelemetryConfig:
-    """The app's own copy of the options, every one set (later changes to `given` don't count)."""
-    auto_configure = os.getenv("FASTAPI_OTEL_AUTO_CONFIGURE", "").lower() == "true"
-    return {
-        "tracer_provider": None, "meter_provider": None, "logger_provider": None,
-        "tracing": True, "metrics": True, "logs": True, "operation_spans": True,
-        "auto_configure": auto_configure, "exclude": None, **given,
-    }  # fmt: skip
+class AppTelemetry:
+    """Observes an app's requests around its middleware stack, which stays as it was built."""
+
+    def __init__(self, app: Any, config: TelemetryConfig) -> None:
+        self.app = app
+        self.native = NativeTelemetry(config)
+        self.route_count = -1  # routes seen when they were last made to observe
+        self.checked: tuple[Any, bool] | None = None  # (stack, has contrib's layer)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.app
+        count = route_count(app.router)
+        if count != self.route_count:  # routes may be added after the first request
+            observe(app.router)
+            self.route_count = count
+        stack = app.middleware_stack
+        if self.checked is None or self.checked[0] is not stack:
+            self.checked = stack, _has_contrib_layer(stack)
+        await self.native(
+            app=stack, scope=scope, receive=receive, send=send, legacy=self.checked[1]
+        )
 
 
-def observed_stack(app: Any, config: TelemetryConfig, layers: list[Middleware]) -> ASGIApp:
-    """The app's stack with the server span outermost and the exception watch inside the
-    server-error layer; its routes (and mounted apps' routes) observe themselves.
+def _has_contrib_layer(stack: Any) -> bool:
+    """Whether opentelemetry-instrumentation-asgi's layer wraps the app's stack.
 
-    Built once, like any stack: with telemetry off none of this exists.
+    The built stack is what counts: the instrumentor's own flag on the app stays set when its
+    patch came too late (the stack was already built) or failed.
     """
-    observe(app.router)
-    stack = build_stack(
-        app.router, [layers[0], Middleware(ExceptionTelemetryMiddleware), *layers[1:]]
-    )
-    return TelemetryMiddleware(stack, NativeTelemetry(config))
+    seen: set[int] = set()
+    while stack is not None and id(stack) not in seen:
+        seen.add(id(stack))
+        cls = type(stack)
+        if (cls.__module__, cls.__name__) == (
+            "opentelemetry.instrumentation.asgi",
+            "OpenTelemetryMiddleware",
+        ):
+            return True
+        stack = getattr(stack, "app", None)
+    return False
