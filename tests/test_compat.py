@@ -104,3 +104,14 @@ def test_refuses_once_the_real_framework_is_imported(monkeypatch: pytest.MonkeyP
 )
 def test_minifast_name(name: str, expected: str | None) -> None:
     assert compat.minifast_name(name) == expected
+
+
+def test_the_private_compat_names_code_written_for_fastapi_imports() -> None:
+    import pydantic
+    from pydantic_core import PydanticUndefined
+
+    from minifast import _compat
+
+    major, minor = (int(part) for part in pydantic.VERSION.split(".")[:2])
+    assert (major, minor) == _compat.PYDANTIC_VERSION_MINOR_TUPLE
+    assert _compat.Undefined is PydanticUndefined

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_core import PydanticUndefined
 
 from minifast.encoders import jsonable_encoder
+from minifast.exceptions import PydanticV1NotSupportedError
 from tests.support import import_from
 
 
@@ -109,3 +110,36 @@ def test_model_options_pass_through() -> None:
 def test_unencodable_values_are_refused() -> None:
     with pytest.raises(ValueError):
         jsonable_encoder(object())
+
+
+def test_pydantic_v1_models_are_refused() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydantic.v1 warns on import under newer Pythons
+        from pydantic.v1 import BaseModel as V1Model
+
+    class Old(V1Model):
+        name: str
+
+    with pytest.raises(PydanticV1NotSupportedError, match="pydantic v2 model"):
+        jsonable_encoder(Old(name="x"))
+
+
+def test_pydantic_colors_are_written_as_their_names() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from pydantic.color import Color
+
+        assert jsonable_encoder({"color": Color("blue")}) == {"color": "blue"}
+
+
+def test_include_and_exclude_reach_a_plain_objects_attributes() -> None:
+    class Pet:
+        def __init__(self) -> None:
+            self.name, self.owner = "Rex", "Ann"
+
+    assert jsonable_encoder(Pet(), include={"name"}) == {"name": "Rex"}
+    assert jsonable_encoder(Pet(), exclude={"owner"}) == {"name": "Rex"}
