@@ -690,3 +690,36 @@ def test_a_responses_key_that_is_no_status_fails_the_document(name: str) -> None
 
     with pytest.raises(ValueError):
         app.openapi()
+
+
+class Base64In(BaseModel):
+    data: bytes
+    model_config = ConfigDict(val_json_bytes="base64")
+
+
+class Base64Out(BaseModel):
+    data: bytes
+    model_config = ConfigDict(ser_json_bytes="base64")
+
+
+def build_base64_bytes(name: str) -> Any:
+    app = framework(name).FastAPI()
+
+    @app.post("/data")
+    def echo(item: Base64In) -> Base64Out:
+        return Base64Out(data=item.data)  # pragma: no cover
+
+    @app.post("/raw")
+    def raw(item: bytes) -> bytes:
+        return item  # pragma: no cover
+
+    return app
+
+
+def test_bytes_read_or_written_as_base64_say_so_as_fastapi() -> None:
+    expected = request(build_base64_bytes("fastapi"), "GET", "/openapi.json")
+    ours = request(build_base64_bytes("minifast"), "GET", "/openapi.json")
+    assert json.loads(ours.body) == json.loads(expected.body)
+    schemas = json.loads(ours.body)["components"]["schemas"]
+    assert schemas["Base64In"]["properties"]["data"]["contentEncoding"] == "base64"
+    assert schemas["Base64Out"]["properties"]["data"]["contentEncoding"] == "base64"

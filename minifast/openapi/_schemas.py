@@ -44,8 +44,16 @@ def default_title(alias: str) -> str:
 
 class _Generator(GenerateJsonSchema):
     def bytes_schema(self, schema: core_schema.BytesSchema) -> JsonSchemaValue:
-        """COMPAT: FastAPI describes bytes as an octet stream, not `format: binary`."""
-        return {"type": "string", "contentMediaType": "application/octet-stream"}
+        """COMPAT: FastAPI describes bytes as an octet stream, not `format: binary`.
+
+        A model that reads or writes bytes as base64 in JSON (`val_json_bytes` in validation
+        mode, `ser_json_bytes` in serialization mode) says so with `contentEncoding`.
+        """
+        described = {"type": "string", "contentMediaType": "application/octet-stream"}
+        setting = "val_json_bytes" if self.mode == "validation" else "ser_json_bytes"
+        if getattr(self._config, setting, None) == "base64":
+            described["contentEncoding"] = "base64"
+        return described
 
 
 class Schemas:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from tests.compat import harness, score
 
-# The share of the baseline that must pass. It only rises; the goal is 0.99.
-THRESHOLD = 0.0
+# The share of the baseline that must pass; it only rises.
+THRESHOLD = 0.99
 PER_TEST_TIMEOUT_SECONDS = 10.0
 
 
@@ -70,13 +70,16 @@ def report(results: list[harness.UnitResult], options: argparse.Namespace, elaps
     if options.failures:
         lines = (f"{test_id}\t{outcome.reasons.get(test_id, '')}\n" for test_id in failing)
         options.failures.write_text("".join(lines))
-    unlisted = [
-        test_id
-        for test_id in failing
-        if not score.is_listed(test_id, score.listed_paths(score.DIFFERENCES_HEADING))
-    ]
-    below = outcome.ratio < THRESHOLD
-    print(f"\n{len(unlisted)} failing tests not listed as deliberate differences.")
+    on_purpose = score.listed_paths(score.DIFFERENCES_HEADING)
+    not_yet = score.listed_paths(score.NOT_YET_HEADING)
+    deliberate = [test_id for test_id in failing if score.is_listed(test_id, on_purpose)]
+    waiting = [test_id for test_id in failing if score.is_listed(test_id, not_yet)]
+    unlisted = len(failing) - len(deliberate) - len(waiting)
+    print(
+        f"\nfailing: {len(deliberate)} on purpose, {len(waiting)} not yet (both listed in"
+        f" docs/compatibility.md), {unlisted} listed nowhere."
+    )
+    below = outcome.ratio < THRESHOLD and not options.only  # the threshold is for the whole
     if below:
         print(
             f"FAILED: {outcome.ratio:.2%} of the baseline passes; the threshold is {THRESHOLD:.0%}."
