@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, TypedDict
 
@@ -83,15 +83,39 @@ class ValidationException(Exception):
     """Base of the validation errors; `errors()` is FastAPI's list of error dicts."""
 
     def __init__(
-        self, errors: Sequence[Any], *, endpoint_ctx: EndpointContext | None = None
+        self,
+        errors: Sequence[Any],
+        *,
+        endpoint_ctx: EndpointContext | None = None,
+        locate: Callable[[], EndpointContext] | None = None,
     ) -> None:
         self._errors = errors
-        self.endpoint_ctx = endpoint_ctx
-        context = endpoint_ctx or {}
-        self.endpoint_function = context.get("function")
-        self.endpoint_path = context.get("path")
-        self.endpoint_file = context.get("file")
-        self.endpoint_line = context.get("line")
+        self._endpoint_ctx = endpoint_ctx
+        # PERF: minifast passes `locate` instead of the context: where the endpoint is gets
+        # worked out only if someone asks, not for every 422 a client causes.
+        self._locate = locate
+
+    @property
+    def endpoint_ctx(self) -> EndpointContext | None:
+        if self._locate is not None:
+            self._endpoint_ctx, self._locate = self._locate(), None
+        return self._endpoint_ctx
+
+    @property
+    def endpoint_function(self) -> str | None:
+        return (self.endpoint_ctx or {}).get("function")
+
+    @property
+    def endpoint_path(self) -> str | None:
+        return (self.endpoint_ctx or {}).get("path")
+
+    @property
+    def endpoint_file(self) -> str | None:
+        return (self.endpoint_ctx or {}).get("file")
+
+    @property
+    def endpoint_line(self) -> int | None:
+        return (self.endpoint_ctx or {}).get("line")
 
     def errors(self) -> Sequence[Any]:
         return self._errors
@@ -120,8 +144,9 @@ class RequestValidationError(ValidationException):
         *,
         body: Any = None,
         endpoint_ctx: EndpointContext | None = None,
+        locate: Callable[[], EndpointContext] | None = None,
     ) -> None:
-        super().__init__(errors, endpoint_ctx=endpoint_ctx)
+        super().__init__(errors, endpoint_ctx=endpoint_ctx, locate=locate)
         self.body = body
 
 
@@ -138,6 +163,7 @@ class ResponseValidationError(ValidationException):
         *,
         body: Any = None,
         endpoint_ctx: EndpointContext | None = None,
+        locate: Callable[[], EndpointContext] | None = None,
     ) -> None:
-        super().__init__(errors, endpoint_ctx=endpoint_ctx)
+        super().__init__(errors, endpoint_ctx=endpoint_ctx, locate=locate)
         self.body = body

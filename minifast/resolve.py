@@ -149,8 +149,8 @@ async def respond_websocket(plan: EndpointPlan, websocket: WebSocket) -> None:
         context = _Context(websocket, PydanticUndefined, function_stack, request_stack)
         values, errors = await resolve_callable(plan.endpoint, context)
         if errors:
-            where = endpoint_context(plan.endpoint.call, websocket.scope, "WS")
-            raise WebSocketRequestValidationError(errors, endpoint_ctx=where)
+            where = functools.partial(endpoint_context, plan.endpoint.call, websocket.scope, "WS")
+            raise WebSocketRequestValidationError(errors, locate=where)
         await call(plan.endpoint, values)
 
 
@@ -165,8 +165,11 @@ async def produce(plan: EndpointPlan, context: _Context) -> Response:
     values, errors = await resolve_callable(plan.endpoint, context)
     if errors:
         body = None if context.body is PydanticUndefined else context.body
-        where = endpoint_context(plan.endpoint.call, context.request.scope, context.request.method)
-        raise RequestValidationError(errors, body=body, endpoint_ctx=where)
+        request = context.request
+        where = functools.partial(
+            endpoint_context, plan.endpoint.call, request.scope, request.method
+        )
+        raise RequestValidationError(errors, body=body, locate=where)
     if plan.response.stream is not None:
         # Calling a generator function runs none of its code: the response will step it.
         items = plan.endpoint.call(**values)

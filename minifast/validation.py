@@ -69,15 +69,16 @@ def endpoint_context(endpoint: Any, scope: Mapping[str, Any], method: str) -> En
     once per endpoint), and the route as `GET /mount/items/{id}`.
     """
     try:
-        location = _locations.get(endpoint) or _locations.setdefault(endpoint, _location(endpoint))
+        location = _locations[endpoint]
+    except KeyError:
+        location = _locations[endpoint] = _location(endpoint)
     except TypeError:  # an unhashable callable object
         location = _location(endpoint)
-    context = location.copy()
     route = scope.get("route")
-    if route is not None:
-        mount = scope.get("root_path", "").rstrip("/")
-        context["path"] = f"{method} {mount}{route.path}"
-    return context
+    if route is None:
+        return location.copy()
+    mount = scope.get("root_path", "").rstrip("/")
+    return {**location, "path": f"{method} {mount}{route.path}"}
 
 
 # PERF: each endpoint's place, read once: a 422 is an answer clients cause at will.
