@@ -135,8 +135,8 @@ class ValidationException(Exception):
         return f"\n  Endpoint: {self.endpoint_path}" if self.endpoint_path else ""
 
 
-class RequestValidationError(ValidationException):
-    """The request did not match the endpoint's declared parameters; answered with a 422."""
+class _ValidationErrorWithBody(ValidationException):
+    """A validation error that keeps the body it was about: the request's, or the response's."""
 
     def __init__(
         self,
@@ -148,22 +148,15 @@ class RequestValidationError(ValidationException):
     ) -> None:
         super().__init__(errors, endpoint_ctx=endpoint_ctx, locate=locate)
         self.body = body
+
+
+class RequestValidationError(_ValidationErrorWithBody):
+    """The request did not match the endpoint's declared parameters; answered with a 422."""
 
 
 class WebSocketRequestValidationError(ValidationException):
     """A websocket's parameters were invalid; the socket is closed with 1008."""
 
 
-class ResponseValidationError(ValidationException):
+class ResponseValidationError(_ValidationErrorWithBody):
     """The endpoint returned something its response model refuses: a server bug, so a 500."""
-
-    def __init__(
-        self,
-        errors: Sequence[Any],
-        *,
-        body: Any = None,
-        endpoint_ctx: EndpointContext | None = None,
-        locate: Callable[[], EndpointContext] | None = None,
-    ) -> None:
-        super().__init__(errors, endpoint_ctx=endpoint_ctx, locate=locate)
-        self.body = body

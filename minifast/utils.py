@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from minifast._paths import PARAM
 from minifast.datastructures import DefaultPlaceholder
 from minifast.exception_handlers import is_body_allowed_for_status_code
+from minifast.openapi._responses import deep_update as deep_dict_update
 from minifast.routes import generate_unique_id
 
 T = TypeVar("T")
@@ -23,18 +24,6 @@ __all__ = [
 def get_path_param_names(path: str) -> set[str]:
     """The parameter names of a path template: `/items/{item_id:int}` → {"item_id"}."""
     return {match.group(1) for match in PARAM.finditer(path)}
-
-
-def deep_dict_update(main_dict: dict[Any, Any], update_dict: dict[Any, Any]) -> None:
-    """Merge `update_dict` into `main_dict` in place: dicts merged, lists joined, rest replaced."""
-    for key, value in update_dict.items():
-        current = main_dict.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
-            deep_dict_update(current, value)
-        elif isinstance(current, list) and isinstance(value, list):
-            main_dict[key] = current + value
-        else:
-            main_dict[key] = value
 
 
 def get_value_or_default(first_item: T, *extra_items: T) -> T:
