@@ -31,9 +31,8 @@ from pydantic_core import PydanticUndefined, SchemaValidator
 
 from minifast import params
 from minifast._extract import FieldKeys
-from minifast._types_util import annotate, is_scalar, is_sequence
+from minifast._types_util import annotate, is_scalar, is_sequence, uses_pydantic_v1
 from minifast.datastructures import UploadFile
-from minifast.encoders import is_pydantic_v1_model
 from minifast.exceptions import FastAPIError, PydanticV1NotSupportedError
 
 
@@ -407,13 +406,6 @@ def compile_container(label: str, found: tuple[ParamPlan, ...]) -> SchemaValidat
         fields[f"p{index}"] = (annotated, param.default) if has_default else annotated
     model: type[BaseModel] = create_model(f"{label}_parameters", **fields)
     return model.__pydantic_validator__  # type: ignore[return-value]
-
-
-def uses_pydantic_v1(annotation: Any) -> bool:
-    """Whether a pydantic.v1 model is anywhere in `annotation` (a union, a list, Annotated)."""
-    if is_pydantic_v1_model(annotation):
-        return True
-    return any(uses_pydantic_v1(argument) for argument in typing.get_args(annotation))
 
 
 def holds(annotation: Any, kind: type[Any]) -> bool:
