@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from operator import itemgetter
 from tempfile import SpooledTemporaryFile
-from typing import IO, Any, NamedTuple, TypeVar, overload
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 from urllib.parse import unquote, urlencode
-
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import core_schema
 
 from minifast._url import URL as URL
 from minifast._url import URLPath as URLPath
 from minifast.concurrency import run_in_threadpool
 from minifast.types import RawHeaders, Scope
+
+if TYPE_CHECKING:  # the toolkit half knows pydantic only through the hooks pydantic calls
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic.json_schema import JsonSchemaValue
+    from pydantic_core import CoreSchema
 
 _T = TypeVar("_T")
 DefaultType = TypeVar("DefaultType")
@@ -41,7 +42,9 @@ class Headers(Mapping[str, str]):
         scope: Scope | None = None,
     ) -> None:
         if scope is not None:
-            raw = list(scope["headers"])
+            # COMPAT: the list is put back into the scope (or message) it came from, so that a
+            # MutableHeaders over a request scope or a response-start message writes through.
+            raw = scope["headers"] = list(scope["headers"])
         elif headers is not None:
             raw = [encode_header(key, value) for key, value in headers.items()]
         # A given raw list is shared, not copied: a response's `headers` view writes through.
@@ -336,12 +339,14 @@ class UploadFile:
     @classmethod
     def __get_pydantic_core_schema__(
         cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
+    ) -> CoreSchema:
+        from pydantic_core import core_schema  # pydantic is the typed half's; it calls this
+
         return core_schema.no_info_plain_validator_function(_validate_upload)
 
     @classmethod
     def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         # COMPAT: FastAPI documents an upload as raw bytes, like `bytes` (see openapi/_schemas.py).
         return {"type": "string", "contentMediaType": "application/octet-stream"}
