@@ -88,7 +88,7 @@ async def common_stages(case: Scenario, answer: Any) -> dict[str, Stage]:
     scope, receive = http_scope(case), _receive(case)
 
     async def lookup() -> Any:
-        return app.router._select(case.path, "http", case.method)
+        return app.router._choose(scope)
 
     async def request() -> Any:
         return request_for(case)

@@ -8,53 +8,14 @@
 
 from __future__ import annotations
 
-import math
 import re
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from minifast.convertors import CONVERTOR_TYPES, Convertor
+
 T = TypeVar("T")
 
-
-# PERF: eq=False: nothing compares or hashes these, so no __eq__ and __hash__ to compile
-# (see plan.py): -0.15 ms of start-up per class.
-@dataclass(frozen=True, slots=True, eq=False)
-class Convertor:
-    """How one `{name:kind}` parameter is matched, converted, and written back into a URL."""
-
-    regex: str
-    convert: Callable[[str], Any]
-    to_string: Callable[[Any], str]
-
-
-def _float_to_string(value: Any) -> str:
-    number = float(value)  # COMPAT: url_for(x="1.5") works for a float parameter, as in FastAPI
-    if number < 0 or math.isnan(number) or math.isinf(number):
-        raise ValueError(f"{value!r} cannot be a float path parameter")
-    return f"{number:0.20f}".rstrip("0").rstrip(".")
-
-
-def _int_to_string(value: Any) -> str:
-    number = int(value)  # COMPAT: url_for(item_id="3") works for an int parameter, as in FastAPI
-    if number < 0:
-        raise ValueError(f"{value!r} cannot be an int path parameter")
-    return str(number)
-
-
-CONVERTORS: dict[str, Convertor] = {
-    "str": Convertor("[^/]+", str, str),
-    "path": Convertor(".*", str, str),
-    "int": Convertor("[0-9]+", int, _int_to_string),
-    "float": Convertor(r"[0-9]+(?:\.[0-9]+)?", float, _float_to_string),
-    "uuid": Convertor(
-        # COMPAT: the dashes are optional, as in FastAPI: 32 bare hex digits are a UUID too.
-        "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}",
-        uuid.UUID,
-        str,
-    ),
-}
 
 PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
 
@@ -65,7 +26,7 @@ class PathTemplate:
 
     template: str
     format: str  # "/items/{item_id}": the template with convertor names removed
-    convertors: dict[str, Convertor]
+    convertors: dict[str, Convertor[Any]]
     pattern: str  # the whole template as a regex, for mounts and `{x:path}` tails
 
     @property
@@ -90,17 +51,17 @@ class PathTemplate:
 
 def compile_template(template: str) -> PathTemplate:
     """Compile "/items/{item_id:int}"; a repeated or unknown parameter is refused here."""
-    convertors: dict[str, Convertor] = {}
+    convertors: dict[str, Convertor[Any]] = {}
     pattern, position = "", 0
     for match in PARAM.finditer(template):
         name, kind = match.group(1), match.group(2) or "str"
-        if kind not in CONVERTORS:
+        if kind not in CONVERTOR_TYPES:
             raise ValueError(f"unknown path convertor {kind!r} in {template!r}")
         if name in convertors:
             raise ValueError(f"duplicated path parameter {name!r} in {template!r}")
-        convertors[name] = CONVERTORS[kind]
+        convertors[name] = CONVERTOR_TYPES[kind]
         pattern += re.escape(template[position : match.start()])
-        pattern += f"(?P<{name}>{CONVERTORS[kind].regex})"
+        pattern += f"(?P<{name}>{CONVERTOR_TYPES[kind].regex})"
         position = match.end()
     pattern += re.escape(template[position:])
     path_format = PARAM.sub(lambda found: "{" + found.group(1) + "}", template)
@@ -113,7 +74,7 @@ class _Segment:
 
     name: str | None  # set when the segment is exactly one str parameter: no regex needed
     regex: re.Pattern[str] | None
-    convertors: dict[str, Convertor]
+    convertors: dict[str, Convertor[Any]]
 
 
 @dataclass(slots=True, eq=False)
@@ -122,7 +83,9 @@ class _Node(Generic[T]):
 
     static: dict[str, _Node[T]] = field(default_factory=dict)
     dynamic: list[tuple[str, _Segment, _Node[T]]] = field(default_factory=list)
-    tails: list[tuple[re.Pattern[str], dict[str, Convertor], int, T]] = field(default_factory=list)
+    tails: list[tuple[re.Pattern[str], dict[str, Convertor[Any]], int, T]] = field(
+        default_factory=list
+    )
     leaves: list[tuple[int, T]] = field(default_factory=list)
 
 
@@ -188,7 +151,7 @@ class PathIndex(Generic[T]):
 
 def _tail(
     rest: str, prefix_only: bool, order: int, entry: T
-) -> tuple[re.Pattern[str], dict[str, Convertor], int, T]:
+) -> tuple[re.Pattern[str], dict[str, Convertor[Any]], int, T]:
     compiled = compile_template(rest + "/{path:path}" if prefix_only else rest)
     return compiled.regex, compiled.convertors, order, entry
 
@@ -231,5 +194,5 @@ def _match_segment(segment: _Segment, part: str) -> dict[str, Any] | None:
     return None if matched is None else _convert(matched, segment.convertors)
 
 
-def _convert(matched: re.Match[str], convertors: dict[str, Convertor]) -> dict[str, Any]:
+def _convert(matched: re.Match[str], convertors: dict[str, Convertor[Any]]) -> dict[str, Any]:
     return {name: convertors[name].convert(value) for name, value in matched.groupdict().items()}

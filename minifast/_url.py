@@ -155,21 +155,24 @@ class URLPath(str):
     """A path built by `url_path_for`; `make_absolute_url` puts it under a base URL."""
 
     protocol: str
+    host: str  # set by a Host route: the URL belongs to that host, not the base URL's
 
-    def __new__(cls, path: str, protocol: str = "") -> URLPath:
+    def __new__(cls, path: str, protocol: str = "", host: str = "") -> URLPath:
         # COMPAT: a leading "//" or a backslash would let a relative redirect leave the site.
         path = path.replace("\\", "%5C")
         if path.startswith("//"):
             path = "/%2F" + path[2:]
         instance = super().__new__(cls, path)
         instance.protocol = protocol
+        instance.host = host
         return instance
 
     def make_absolute_url(self, base_url: str | URL) -> URL:
         base = base_url if isinstance(base_url, URL) else URL(base_url)
         scheme = _SCHEMES.get((self.protocol, base.is_secure), base.scheme)
         path = base.path.rstrip("/") + str(self)
-        return URL(f"{scheme}://{base.netloc}{path}")
+        netloc = self.host or base.netloc
+        return URL(f"{scheme}://{netloc}{path}")
 
 
 # The scheme of an absolute URL by (route protocol, whether the base URL is secure).

@@ -1,23 +1,22 @@
-# How a request enters: the server calls `app(scope, receive, send)`. A "lifespan" scope runs
-# start-up and shut-down (the `lifespan=` context manager, or on_startup/on_shutdown). Any other
-# scope gets `scope["app"]` and enters the middleware stack, which is built on the first call
-# and reused: server-error layer → user middleware → handled-exception layer → router → route.
-# Everything here is registration: decorators add routes to the router, handlers and middleware
-# to lists read when the stack is built. Nothing is parsed or inspected per request.
-"""MiniFast (alias FastAPI): the application object and the ASGI entry."""
+# How a request enters: MiniFast is the toolkit's application (toolkit.py: scope["app"], the
+# middleware stack built on the first call, the router, the lifespan) with the typed layer on
+# top. What it adds is registration: path operations compiled into plans when decorated, the
+# OpenAPI document and the docs pages as plain routes, dependency overrides, FastAPI's default
+# exception handlers, and telemetry around the stack once OpenTelemetry is configured.
+# Nothing is parsed or inspected per request.
+"""MiniFast (alias FastAPI): the toolkit's Starlette plus path operations and OpenAPI."""
 
 from __future__ import annotations
 
 import sys
-import traceback
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from minifast import params
 from minifast._decorators import DEFAULT_MAX_BODY_SIZE, PathOperations, RouteOptions
-from minifast.datastructures import State, URLPath
+from minifast.datastructures import State
 from minifast.exception_handlers import (
     http_exception_handler,
     request_validation_exception_handler,
@@ -30,28 +29,22 @@ from minifast.exceptions import (
     WebSocketRequestValidationError,
 )
 from minifast.lifespan import Lifespan
-from minifast.lifespan_dependencies import LifespanDependencies, lifespan_scoped
-from minifast.middleware import (
-    BaseHTTPMiddleware,
-    ExceptionMiddleware,
-    Middleware,
-    ServerErrorMiddleware,
-    build_stack,
-)
-from minifast.plan import CallablePlan, DependencyOverrides
+from minifast.lifespan_dependencies import LifespanDependencies
+from minifast.middleware import Middleware
+from minifast.middleware.base import BaseHTTPMiddleware
+from minifast.plan import DependencyOverrides
 from minifast.requests import Request
 from minifast.responses import JSONResponse, Response
-from minifast.routes import current_plan
 from minifast.routing import (
     APIRoute,
     APIRouter,
-    APIWebSocketRoute,
     BaseRoute,
     generate_unique_id,
 )
 from minifast.telemetry._data import TelemetryConfig, telemetry_config
 from minifast.telemetry._gate import is_observed, make_observer, require_opentelemetry
 from minifast.telemetry._gate import lifespan as telemetry_lifespan
+from minifast.toolkit import Starlette
 from minifast.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -66,8 +59,10 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class MiniFast(PathOperations):
-    """The application: routes, middleware, exception handlers, lifespan, state."""
+class MiniFast(Starlette, PathOperations):
+    """The application: the toolkit's Starlette, with path operations and OpenAPI."""
+
+    router: APIRouter
 
     def __init__(
         self,
@@ -131,7 +126,9 @@ class MiniFast(PathOperations):
             warnings.warn(message, FastAPIDeprecationWarning, stacklevel=2)
         self.root_path = root_path
         self.extra = extra
+        # The toolkit's attributes (see toolkit.Starlette), set here as the router differs.
         self.state = State()
+        self.max_body_size = None  # no app-wide layer: each route enforces its own limit
         self.dependency_overrides = DependencyOverrides()
         self.lifespan_dependencies = LifespanDependencies()
         self.router = APIRouter(
@@ -148,8 +145,8 @@ class MiniFast(PathOperations):
             WebSocketRequestValidationError: websocket_request_validation_exception_handler,
             **(exception_handlers or {}),
         }
-        self.user_middleware: list[Middleware] = list(middleware or [])
-        self.middleware_stack: ASGIApp | None = None
+        self.user_middleware = list(middleware or [])
+        self.middleware_stack = None
         self.on_startup, self.on_shutdown = self.router.on_startup, self.router.on_shutdown
         self.openapi_version = "3.1.0"
         self.openapi_schema: dict[str, Any] | None = None
@@ -233,67 +230,20 @@ class MiniFast(PathOperations):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.root_path:
             scope["root_path"] = self.root_path
-        if self.middleware_stack is None:
-            # COMPAT: built by the first call, lifespan included, so that add_middleware
-            # after start-up raises, as in FastAPI.
-            self.middleware_stack = self.build_middleware_stack()
         if scope["type"] == "lifespan":  # telemetry may add exporters at start-up
-            await telemetry_lifespan(config=self._telemetry, app=self._lifespan, scope=scope,
+            await telemetry_lifespan(config=self._telemetry, app=super().__call__, scope=scope,
                                      receive=receive, send=send)  # fmt: skip
             return
-        scope["app"] = self
         # PERF: until OpenTelemetry is imported no provider can be configured: one dict lookup.
         if sys.modules.get("opentelemetry") is not None and is_observed(self._telemetry, scope):
+            if self.middleware_stack is None:
+                self.middleware_stack = self.build_middleware_stack()
             if self._observer is None:
                 self._observer = make_observer(self, self._telemetry)
+            scope["app"] = self
             await self._observer(scope, receive, send)
             return
-        await self.middleware_stack(scope, receive, send)
-
-    def build_middleware_stack(self) -> ASGIApp:
-        """Server errors outermost, user middleware, handled exceptions, then the router."""
-        error_handler = None
-        handled: dict[Any, Callable[..., Any]] = {}
-        for key, handler in self.exception_handlers.items():
-            if key in (500, Exception):
-                error_handler = handler
-            else:
-                handled[key] = handler
-        layers = [
-            Middleware(ServerErrorMiddleware, handler=error_handler, debug=self.debug),
-            *self.user_middleware,
-            Middleware(ExceptionMiddleware, handlers=handled, debug=self.debug),
-        ]
-        return build_stack(self.router, layers)
-
-    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """ASGI lifespan: start-up, wait for shut-down; failures are reported, then raised."""
-        started = False
-        await receive()  # ASGI: "lifespan.startup"
-        try:
-            async with self.router.lifespan_context(self) as state:
-                if state is not None:
-                    if "state" not in scope:
-                        raise RuntimeError("the ASGI server does not support lifespan state")
-                    scope["state"].update(state)
-                await self.lifespan_dependencies.start(self._lifespan_scoped_plans())
-                try:
-                    await send({"type": "lifespan.startup.complete"})
-                    started = True
-                    await receive()  # ASGI: "lifespan.shutdown"
-                finally:
-                    await self.lifespan_dependencies.close()
-        except BaseException:
-            failed = "lifespan.shutdown.failed" if started else "lifespan.startup.failed"
-            await send({"type": failed, "message": traceback.format_exc()})
-            raise
-        await send({"type": "lifespan.shutdown.complete"})
-
-    def _lifespan_scoped_plans(self) -> Iterator[CallablePlan]:
-        """Every lifespan-scoped dependency the routes use, under the current overrides."""
-        for route in self.routes:
-            if isinstance(route, (APIRoute, APIWebSocketRoute)):
-                yield from lifespan_scoped(current_plan(route, self).endpoint)
+        await super().__call__(scope, receive, send)
 
     # -- registration -------------------------------------------------------------------
 
@@ -307,10 +257,6 @@ class MiniFast(PathOperations):
         self, overrides: Mapping[Callable[..., Any], Callable[..., Any]]
     ) -> None:
         self._dependency_overrides = DependencyOverrides(overrides)
-
-    @property
-    def routes(self) -> list[BaseRoute]:
-        return self.router.routes
 
     def add_api_route(
         self,
@@ -326,16 +272,6 @@ class MiniFast(PathOperations):
         self, path: str, *, methods: Sequence[str] | None = None, **options: Unpack[RouteOptions]
     ) -> Callable[[F], F]:
         return self.router.api_route(path, methods=methods, **options)
-
-    def add_route(
-        self,
-        path: str,
-        route: Callable[..., Any],
-        methods: Sequence[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None:
-        self.router.add_route(path, route, methods, name, include_in_schema)
 
     def include_router(
         self,
@@ -377,11 +313,6 @@ class MiniFast(PathOperations):
     ) -> Callable[[F], F]:
         return self.router.websocket(path, name, dependencies=dependencies)
 
-    def add_websocket_route(
-        self, path: str, route: Callable[..., Any], name: str | None = None
-    ) -> None:
-        self.router.add_websocket_route(path, route, name)
-
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         self.router.mount(path, app, name)
 
@@ -395,26 +326,12 @@ class MiniFast(PathOperations):
     ) -> None:
         self.router.frontend(path, directory=directory, fallback=fallback, check_dir=check_dir)
 
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        return self.router.url_path_for(name, **path_params)
-
-    def add_exception_handler(
-        self, key: int | type[Exception], handler: Callable[..., Any]
-    ) -> None:
-        self.exception_handlers[key] = handler
-
     def exception_handler(self, key: int | type[Exception]) -> Callable[[F], F]:
         def decorator(handler: F) -> F:
             self.add_exception_handler(key, handler)
             return handler
 
         return decorator
-
-    def add_middleware(self, cls: Callable[..., ASGIApp], *args: Any, **kwargs: Any) -> None:
-        """Add a middleware layer; the last added is the outermost."""
-        if self.middleware_stack is not None:
-            raise RuntimeError("cannot add middleware after the application has started")
-        self.user_middleware.insert(0, Middleware(cls, *args, **kwargs))
 
     def middleware(self, middleware_type: str) -> Callable[[F], F]:
         """`@app.middleware("http")`: `async def f(request, call_next) -> Response`."""

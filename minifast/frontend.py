@@ -18,11 +18,12 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from minifast import params
+from minifast.api_routes import APIRoute
 from minifast.datastructures import URLPath
 from minifast.exceptions import HTTPException
 from minifast.requests import Request
 from minifast.responses import Response
-from minifast.routes import APIRoute, BaseRoute, Match, NoMatchFound, route_path
+from minifast.routes import BaseRoute, Match, NoMatchFound, route_path
 from minifast.types import Receive, Scope, Send
 
 if TYPE_CHECKING:

@@ -51,7 +51,7 @@ from minifast.serialization import ResponsePlan, compile_response
 from minifast.websockets import WebSocket
 
 if TYPE_CHECKING:
-    from minifast.routes import APIRoute, APIWebSocketRoute
+    from minifast.api_routes import APIRoute, APIWebSocketRoute
 
 
 class CallKind(Enum):

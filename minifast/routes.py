@@ -1,31 +1,28 @@
 # How a route handles a request: the router found it and put the path parameters in
-# scope["path_params"]. An APIRoute runs its endpoint plan (compiled when it was added, or
-# once more under the app's dependency overrides); an APIWebSocketRoute does the same for a
-# websocket; a plain Route or WebSocketRoute hands the connection to its endpoint as is; a
-# Mount moves the matched prefix into scope["root_path"] and calls another ASGI app.
-"""The kinds of route, and how each builds its URL back."""
+# scope["path_params"] (see router.py). A Route hands the request to its endpoint: a function
+# of the request returning a Response (wrapped by `request_response`), or any ASGI app such as
+# an HTTPEndpoint class. A WebSocketRoute does the same for a websocket. Nothing here knows
+# parameters, validation or OpenAPI: the typed layer's APIRoute builds on BaseRoute.
+"""The toolkit's kinds of route, the routing protocol (`Match`), and how URLs are built back."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
-from minifast._decorators import RouteOptions
 from minifast._paths import PathTemplate, compile_template
 from minifast.concurrency import is_async_callable, run_in_threadpool
+from minifast.convertors import Convertor
 from minifast.datastructures import URLPath
 from minifast.exceptions import HTTPException
-from minifast.plan import EndpointPlan, compile_endpoint
 from minifast.requests import Request
-from minifast.resolve import produce_response, respond, respond_through, respond_websocket
-from minifast.responses import JSONResponse, PlainTextResponse, Response
+from minifast.responses import PlainTextResponse, Response
 from minifast.types import ASGIApp, Receive, Scope, Send
 from minifast.websockets import WebSocket
-
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
 
 
 class NoMatchFound(Exception):
@@ -36,27 +33,65 @@ class NoMatchFound(Exception):
         super().__init__(f'No route exists for name "{name}" and params "{names}".')
 
 
-def generate_unique_id(route: APIRoute) -> str:
-    """FastAPI's default operationId: name, path and first method, non-word characters as `_`."""
-    operation_id = re.sub(r"\W", "_", f"{route.name}{route.path_format}")
-    return f"{operation_id}_{next(iter(route.methods)).lower()}"
-
-
 class Match(Enum):
-    """How a route matches a scope, in Starlette's routing protocol (see BaseRoute.matches)."""
+    """How a route matches a scope, in the routing protocol (see BaseRoute.matches)."""
 
     NONE = 0
     PARTIAL = 1  # the path matches, the method does not
     FULL = 2
 
 
+def get_name(endpoint: Callable[..., Any]) -> str:
+    """A route's default name: the function's or the class's name."""
+    return getattr(endpoint, "__name__", type(endpoint).__name__)
+
+
+def compile_path(path: str) -> tuple[re.Pattern[str], str, dict[str, Convertor[Any]]]:
+    """ "/users/{id:int}" → (its regex, "/users/{id}", {"id": IntegerConvertor()}).
+
+    The routing protocol's form of a template, for code that matches paths itself; routers
+    use the index in _paths.py instead.
+    """
+    template = compile_template(path)
+    return template.regex, template.format, dict(template.convertors)
+
+
+def request_response(func: Callable[[Request], Awaitable[Response] | Response]) -> ASGIApp:
+    """An ASGI app from `func(request) -> Response`; a sync function runs in the thread pool."""
+    is_async = is_async_callable(func)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        if is_async:
+            response = await func(request)  # type: ignore[misc]
+        else:
+            response = await run_in_threadpool(func, request)
+        await response(scope, receive, send)
+
+    return app
+
+
+def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
+    """An ASGI app from `async func(websocket)`."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await func(WebSocket(scope, receive, send))
+
+    return app
+
+
 class BaseRoute:
-    """What the router needs from a route: a template, the methods it takes, a handler."""
+    """What a router needs from a route: a template, the methods it takes, a handler.
+
+    `matches(scope)` is the routing protocol, for code that asks one route whether it takes
+    a request. A router asks its index instead (see router.py): the same answer, at a cost
+    that does not grow with the number of routes.
+    """
 
     path: str
     name: str | None
     template: PathTemplate
-    methods: set[str] | None = None  # None: every method (mounts, websockets)
+    methods: set[str] | None = None  # None: every method (mounts, websockets, ASGI apps)
     scope_types: frozenset[str] = frozenset({"http"})
     include_in_schema = True
 
@@ -64,31 +99,31 @@ class BaseRoute:
     def path_format(self) -> str:
         return self.template.format
 
+    @property
+    def path_regex(self) -> re.Pattern[str]:
+        return self.template.regex
+
+    @property
+    def param_convertors(self) -> dict[str, Convertor[Any]]:
+        return self.template.convertors
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError  # pragma: no cover - every route kind defines it
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        """Whether this one route takes `scope`, and what it would add to it.
-
-        Starlette's protocol, for code that asks a single route. A router does not call it:
-        it looks the path up in its index (see _paths.py), whose cost does not grow with the
-        number of routes. COMPAT: low-priority routes (see frontend.py) are asked this way.
-        """
+        """Whether this route takes `scope`, and the keys it would add to it."""
         if scope["type"] not in self.scope_types:
             return Match.NONE, {}
-        path_params = self._match_path(route_path(scope))
+        path_params = self.match_path(route_path(scope))
         if path_params is None:
             return Match.NONE, {}
-        endpoint = getattr(self, "endpoint", None) or getattr(self, "app", None)
-        child = {
-            "endpoint": endpoint,
-            "path_params": {**scope.get("path_params", {}), **path_params},
-        }
+        child = self.child_scope(scope, path_params)
         if self.methods is not None and scope.get("method") not in self.methods:
             return Match.PARTIAL, child
         return Match.FULL, child
 
-    def _match_path(self, path: str) -> dict[str, Any] | None:
+    def match_path(self, path: str) -> dict[str, Any] | None:
+        """The converted path parameters if `path` fits this route's template."""
         matched = self.template.regex.match(path)
         if matched is None:
             return None
@@ -97,91 +132,34 @@ class BaseRoute:
             name: convertors[name].convert(value) for name, value in matched.groupdict().items()
         }
 
+    def child_scope(self, scope: Scope, path_params: dict[str, Any]) -> Scope:
+        """What a match adds to the scope before `handle` runs."""
+        return {
+            "endpoint": getattr(self, "endpoint", None) or getattr(self, "app", None),
+            "path_params": {**scope.get("path_params", {}), **path_params},
+        }
+
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if name != self.name or set(path_params) != self.template.param_names:
             raise NoMatchFound(name, path_params)
-        return URLPath(self.template.url_path(path_params), "http")
+        protocol = "websocket" if "websocket" in self.scope_types else "http"
+        return URLPath(self.template.url_path(path_params), protocol)
 
-
-class APIRoute(BaseRoute):
-    """A path operation: an endpoint whose parameters and answer come from its signature."""
-
-    websocket: Literal[False] = False
-
-    def __init__(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        *,
-        methods: Sequence[str] | None = None,
-        default_response_class: type[Response] | None = None,
-        **options: Unpack[RouteOptions],
-    ) -> None:
-        self.path = path
-        self.endpoint = endpoint
-        self.default_response_class = default_response_class
-        self.template = compile_template(path)
-        self.methods: set[str] = {method.upper() for method in methods or ["GET"]}
-        self.name = options.get("name") or getattr(endpoint, "__name__", type(endpoint).__name__)
-        unknown = options.keys() - RouteOptions.__optional_keys__
-        if unknown:  # a misspelt option would otherwise be ignored in silence
-            raise TypeError(f"{path}: unknown route options {', '.join(sorted(unknown))}")
-        self.options = options
-        self.tags: list[str | Enum] = list(options.get("tags") or [])
-        self.dependencies = list(options.get("dependencies") or [])
-        self.responses = dict(options.get("responses") or {})
-        self.summary = options.get("summary")
-        self.description = options.get("description")
-        self.response_description = options.get("response_description", "Successful Response")
-        self.deprecated = options.get("deprecated")
-        self.operation_id = options.get("operation_id")
-        self.include_in_schema = options.get("include_in_schema", True)
-        self.response_class = (
-            options.get("response_class") or default_response_class or JSONResponse
-        )
-        self.status_code = options.get("status_code")
-        self.callbacks = options.get("callbacks")
-        self.openapi_extra = options.get("openapi_extra")
-        self.generate_unique_id_function = options.get(
-            "generate_unique_id_function", generate_unique_id
-        )
-        self.unique_id = self.operation_id or self.generate_unique_id_function(self)
-        self.plan: EndpointPlan = compile_endpoint(self)
-        if type(self).get_route_handler is not APIRoute.get_route_handler:
-            # PERF: only a route class that wraps the handler pays for the call through it.
-            self.handle = self._handle_through  # type: ignore[method-assign]
-            self._route_handler = self.get_route_handler()
-
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
-        """FastAPI's extension point: what turns a request into this route's response.
-
-        A route class overrides it to wrap the handler (a Request subclass, a timing header,
-        an error logged with its body); it is built once, when the route is made. The returned
-        handler reads the app's dependency overrides on each call, and exit code of `yield`
-        dependencies with scope="request" runs after the response is sent, as without it.
-        """
-
-        async def handler(request: Request) -> Response:
-            return await produce_response(current_plan(self, request.scope.get("app")), request)
-
-        return handler
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await respond(current_plan(self, scope.get("app")), Request(scope, receive, send), send)
-
-    async def _handle_through(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await respond_through(self._route_handler, Request(scope, receive, send), send)
-
-    def __repr__(self) -> str:
-        methods = sorted(self.methods)
-        return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={methods!r})"
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A route used alone as an ASGI app: it answers what it matches, 404 otherwise."""
+        match, child = self.matches(scope)
+        if match is Match.NONE:
+            await refuse(scope, receive, send, 404, None)
+            return
+        scope.update(child)
+        await self.handle(scope, receive, send)
 
 
 class Route(BaseRoute):
-    """A plain route: `endpoint(request)` returns a Response; nothing is validated.
+    """A plain route: `endpoint(request)` returns a Response, or the endpoint is an ASGI app.
 
-    minifast serves /openapi.json and /docs with these. COMPAT: a plain route with GET also
-    answers HEAD, while an APIRoute answers HEAD only when it declares it.
+    COMPAT: a route with GET also answers HEAD; an ASGI app endpoint with no `methods` takes
+    every method.
     """
 
     def __init__(
@@ -192,92 +170,92 @@ class Route(BaseRoute):
         methods: Sequence[str] | None = None,
         name: str | None = None,
         include_in_schema: bool = True,
+        middleware: Sequence[Any] | None = None,
     ) -> None:
         if not path.startswith("/"):
             raise ValueError("a route path must start with '/'")
         self.path = path
         self.endpoint = endpoint
         self.template = compile_template(path)
-        self.methods = {method.upper() for method in methods or ["GET"]}
-        if "GET" in self.methods:
-            self.methods.add("HEAD")
-        self.name = name or getattr(endpoint, "__name__", None)
+        self.name = get_name(endpoint) if name is None else name
         self.include_in_schema = include_in_schema
-        self._is_async = is_async_callable(endpoint)
+        self.app = _endpoint_app(endpoint, request_response)
+        if methods is None and self.app is not endpoint:
+            methods = ["GET"]  # a function endpoint; an ASGI app takes every method
+        self.methods = None if methods is None else {method.upper() for method in methods}
+        if self.methods is not None and "GET" in self.methods:
+            self.methods.add("HEAD")
+        for cls, args, kwargs in reversed(middleware or []):
+            self.app = cls(self.app, *args, **kwargs)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive, send)
-        if self._is_async:
-            response = await self.endpoint(request)
-        else:
-            response = await run_in_threadpool(self.endpoint, request)
-        await response(scope, receive, send)
-
-
-class Mount(BaseRoute):
-    """Any ASGI app under a path prefix; it sees the prefix moved into `root_path`."""
-
-    scope_types = frozenset({"http", "websocket"})
-
-    def __init__(self, path: str, app: ASGIApp, name: str | None = None) -> None:
-        if path and not path.startswith("/"):
-            raise ValueError("a mount path must start with '/'")
-        self.path = path.rstrip("/")
-        self.app = app
-        self.name = name
-        self.template = compile_template(self.path)
-
-    @property
-    def routes(self) -> list[BaseRoute]:
-        return list(getattr(self.app, "routes", []))
-
-    def _match_path(self, path: str) -> dict[str, Any] | None:
-        # As the index matches a mount: its template, then "/" and anything, kept as "path".
-        matched = compile_template(self.path + "/{path:path}").regex.match(path)
-        if matched is None:
-            return None
-        convertors = self.template.convertors
-        values = matched.groupdict()
-        return {
-            "path": values.pop("path"),
-            **{name: convertors[name].convert(value) for name, value in values.items()},
-        }
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # The index matched "<prefix>/{path:path}"; what the prefix consumed joins root_path.
-        remaining = "/" + scope["path_params"].pop("path")
-        path = route_path(scope)
-        consumed = path[: len(path) - len(remaining)]
-        scope["app_root_path"] = scope.get("app_root_path", scope.get("root_path", ""))
-        scope["root_path"] = scope.get("root_path", "") + consumed
+        if self.methods is not None and scope["method"] not in self.methods:
+            allowed = ", ".join(sorted(self.methods))
+            await refuse(scope, receive, send, 405, {"Allow": allowed})
+            return
         await self.app(scope, receive, send)
 
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        if not self.template.param_names <= path_params.keys():
-            raise NoMatchFound(name, path_params)
-        prefix_params = {key: path_params.pop(key) for key in self.template.param_names}
-        prefix = self.template.url_path(prefix_params)
-        if name == self.name and set(path_params) == {"path"}:
-            return URLPath(prefix + "/" + str(path_params["path"]).lstrip("/"), "http")
-        child_name = name.removeprefix(f"{self.name}:") if self.name else name
-        if self.name is not None and child_name == name:
-            raise NoMatchFound(name, path_params)
-        for route in self.routes:
-            try:
-                child = route.url_path_for(child_name, **path_params)
-            except NoMatchFound:
-                continue
-            return URLPath(prefix + str(child), child.protocol)
-        raise NoMatchFound(name, path_params)
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Route) and (self.path, self.endpoint, self.methods) == (
+            other.path,
+            other.endpoint,
+            other.methods,
+        )
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        methods = sorted(self.methods or [])
+        return f"{type(self).__name__}(path={self.path!r}, name={self.name!r}, methods={methods!r})"
 
 
-def current_plan(route: APIRoute | APIWebSocketRoute, app: Any) -> EndpointPlan:
-    """The route's plan, or the one compiled under the app's dependency overrides while set.
+class WebSocketRoute(BaseRoute):
+    """A plain websocket route: `async endpoint(websocket)`, or an ASGI app such as a
+    WebSocketEndpoint class."""
 
-    PERF: with no overrides set, one attribute read and a truth test is all they cost.
-    """
-    overrides = getattr(app, "dependency_overrides", None)
-    return overrides.plan_for(route) if overrides else route.plan
+    scope_types = frozenset({"websocket"})
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        name: str | None = None,
+        middleware: Sequence[Any] | None = None,
+    ) -> None:
+        if not path.startswith("/"):
+            raise ValueError("a route path must start with '/'")
+        self.path = path
+        self.endpoint = endpoint
+        self.template = compile_template(path)
+        self.name = get_name(endpoint) if name is None else name
+        self.app = _endpoint_app(endpoint, websocket_session)
+        for cls, args, kwargs in reversed(middleware or []):
+            self.app = cls(self.app, *args, **kwargs)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WebSocketRoute) and (self.path, self.endpoint) == (
+            other.path,
+            other.endpoint,
+        )
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(path={self.path!r}, name={self.name!r})"
+
+
+def _endpoint_app(endpoint: Callable[..., Any], wrap: Callable[[Any], ASGIApp]) -> ASGIApp:
+    """A function or method endpoint wrapped into an ASGI app; a class or app as it is."""
+    unwrapped = endpoint
+    while isinstance(unwrapped, functools.partial):
+        unwrapped = unwrapped.func
+    if inspect.isfunction(unwrapped) or inspect.ismethod(unwrapped):
+        return wrap(endpoint)
+    return endpoint
 
 
 async def refuse(
@@ -304,49 +282,5 @@ def route_path(scope: Scope) -> str:
     return path
 
 
-class APIWebSocketRoute(BaseRoute):
-    """A websocket endpoint whose path, query, header and Depends parameters are validated."""
-
-    scope_types = frozenset({"websocket"})
-    websocket: Literal[True] = True
-
-    def __init__(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        *,
-        name: str | None = None,
-        dependencies: Sequence[Any] | None = None,
-    ) -> None:
-        self.path = path
-        self.endpoint = endpoint
-        self.template = compile_template(path)
-        self.name = name or getattr(endpoint, "__name__", type(endpoint).__name__)
-        self.dependencies = list(dependencies or [])
-        self.plan: EndpointPlan = compile_endpoint(self)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await respond_websocket(
-            current_plan(self, scope.get("app")), WebSocket(scope, receive, send)
-        )
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        return URLPath(super().url_path_for(name, **path_params), "websocket")
-
-
-class WebSocketRoute(BaseRoute):
-    """A plain websocket route: `endpoint(websocket)`, nothing validated."""
-
-    scope_types = frozenset({"websocket"})
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], *, name: str | None = None):
-        self.path = path
-        self.endpoint = endpoint
-        self.template = compile_template(path)
-        self.name = name or getattr(endpoint, "__name__", type(endpoint).__name__)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.endpoint(WebSocket(scope, receive, send))
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        return URLPath(super().url_path_for(name, **path_params), "websocket")
+# COMPAT: Starlette's name for route_path.
+get_route_path = route_path

@@ -1,24 +1,23 @@
-# How routing works: each path template was compiled at registration into one index (see
-# _paths.py), so a lookup costs the path's depth, not the number of routes. COMPAT: where two
-# templates match, the one registered first wins, as in FastAPI; a path that matches only with
-# another method answers 405 with that route's `Allow`. A path that matches nothing answers 404,
-# unless the same path with the trailing slash added or removed would match: then a 307 to it.
-# The matched route's path parameters go into scope["path_params"], then the route takes over
-# (see routes.py).
-"""Routers: registration, include_router, and dispatch to the matching route."""
+# How the typed layer routes: APIRouter is the toolkit's Router (router.py: the index, 404,
+# 405, slash redirects, the lifespan) plus path operations. `@router.get(...)` compiles an
+# APIRoute (api_routes.py) with this router's prefix, tags and dependencies folded in;
+# `include_router` copies another router's routes in under a prefix. What no route takes may
+# still reach a low-priority route (a frontend, see frontend.py) before the 404.
+"""APIRouter: path operations, include_router; and every routing name, toolkit and typed."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 from minifast import params
 from minifast._decorators import Inherit, PathOperations, RouteOptions
-from minifast._paths import PathIndex
-from minifast.datastructures import URL, DefaultPlaceholder, URLPath
+from minifast.api_routes import APIRoute, APIWebSocketRoute, current_plan, generate_unique_id
+from minifast.datastructures import DefaultPlaceholder
 from minifast.exceptions import FastAPIError
 from minifast.frontend import (
     Fallback,
@@ -31,19 +30,21 @@ from minifast.frontend import (
     select_low_priority,
 )
 from minifast.lifespan import Lifespan, compile_lifespan, nest_lifespans
-from minifast.responses import JSONResponse, RedirectResponse, Response
+from minifast.lifespan_dependencies import lifespan_scoped
+from minifast.responses import JSONResponse, Response
+from minifast.router import Host, Mount, Router
 from minifast.routes import (
-    APIRoute,
-    APIWebSocketRoute,
     BaseRoute,
     Match,
-    Mount,
     NoMatchFound,
     Route,
     WebSocketRoute,
-    generate_unique_id,
+    compile_path,
+    get_name,
+    get_route_path,
     refuse,
-    route_path,
+    request_response,
+    websocket_session,
 )
 from minifast.types import ASGIApp, Receive, Scope, Send
 
@@ -61,8 +62,8 @@ _SELF_INCLUDED = (
 )
 
 
-class APIRouter(PathOperations):
-    """A group of routes; an ASGI app of its own, and what `include_router` copies from."""
+class APIRouter(Router, PathOperations):
+    """A Router with path operations: what `include_router` copies from."""
 
     def __init__(
         self,
@@ -88,15 +89,16 @@ class APIRouter(PathOperations):
         lifespan: Lifespan | None = None,
     ) -> None:
         _check_prefix(prefix)
+        # Asked only when no route answered (FastAPI's names): frontends, in the main.
+        self._low_priority_routes: list[BaseRoute] = []
+        self._frontend_routes: FrontendGroup | None = None
+        super().__init__(routes, redirect_slashes=redirect_slashes, default=default)
         self.prefix = prefix
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
         self.default_response_class = _unless_placeholder(default_response_class)
         self.responses = dict(responses or {})
         self.callbacks = list(callbacks or [])
-        self.redirect_slashes = redirect_slashes
-        # What answers a request no route takes, after the slash redirect (Starlette's option).
-        self.default: ASGIApp = default or self.not_found
         # COMPAT: kept for code that reads it; overrides come from the app serving the request,
         # the provider FastAPI gives its own router (see routes.current_plan).
         self.dependency_overrides_provider = dependency_overrides_provider
@@ -108,18 +110,6 @@ class APIRouter(PathOperations):
         self.strict_content_type = strict_content_type
         self.on_startup, self.on_shutdown = list(on_startup or []), list(on_shutdown or [])
         self.lifespan_context = compile_lifespan(lifespan, self.on_startup, self.on_shutdown)
-        self.routes: list[BaseRoute] = []
-        self._index: PathIndex[BaseRoute] = PathIndex()
-        # Asked only when no route answered (FastAPI's names): frontends, in the main.
-        self._low_priority_routes: list[BaseRoute] = []
-        self._frontend_routes: FrontendGroup | None = None
-        for route in routes or []:
-            self.add_route_object(route)
-
-    def add_route_object(self, route: BaseRoute) -> None:
-        """Register an already built route: keep it in order and index its template."""
-        self.routes.append(route)
-        self._index.add(route.path, route, prefix_only=isinstance(route, Mount))
 
     # -- registration -------------------------------------------------------------------
 
@@ -176,20 +166,6 @@ class APIRouter(PathOperations):
 
         return decorator
 
-    def add_route(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        methods: Sequence[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None:
-        """Add a plain route. COMPAT: as in FastAPI, this router's prefix is not applied."""
-        route = Route(
-            path, endpoint, methods=methods, name=name, include_in_schema=include_in_schema
-        )
-        self.add_route_object(route)
-
     def add_api_websocket_route(
         self,
         path: str,
@@ -215,16 +191,6 @@ class APIRouter(PathOperations):
             return endpoint
 
         return decorator
-
-    def add_websocket_route(
-        self, path: str, endpoint: Callable[..., Any], name: str | None = None
-    ) -> None:
-        """Add a plain websocket route. COMPAT: as add_route, without this router's prefix."""
-        self.add_route_object(WebSocketRoute(path, endpoint, name=name))
-
-    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
-        """Mount an ASGI app. COMPAT: as in FastAPI, this router's prefix is not applied."""
-        self.add_route_object(Mount(path, app, name=name))
 
     def frontend(
         self,
@@ -338,37 +304,12 @@ class APIRouter(PathOperations):
 
     # -- the ASGI side ------------------------------------------------------------------
 
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        for route in self.routes:
-            try:
-                return route.url_path_for(name, **path_params)
-            except NoMatchFound:
-                continue
-        raise NoMatchFound(name, path_params)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # COMPAT: the outermost router stays scope["router"], even inside a mounted app.
-        scope.setdefault("router", self)
-        path = route_path(scope)
-        kind = scope["type"]
-        matched, partial = self._select(path, kind, scope.get("method"))
-        if matched is not None:
-            route, path_params = matched
-            scope["path_params"] = {**scope.get("path_params", {}), **path_params}
-            scope["route"] = route
-            scope["endpoint"] = getattr(route, "endpoint", None) or getattr(route, "app", None)
-            await route.handle(scope, receive, send)
-        elif partial is not None:
-            allowed = ", ".join(sorted(partial.methods or ()))
-            await refuse(scope, receive, send, 405, {"Allow": allowed})
-        elif kind == "http" and self._slash_twin(path):
-            await _redirect_to_twin(scope, receive, send)
+    async def _unmatched(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """No route: the slash redirect, then a low-priority route, then the default."""
+        if scope["type"] == "http" and self._slash_twin_matches(scope):
+            await super()._unmatched(scope, receive, send)
         elif not (self._low_priority_routes and await self._low_priority(scope, receive, send)):
             await self.default(scope, receive, send)
-
-    async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The default answer when no route matched: 404, or a websocket closed."""
-        await refuse(scope, receive, send, 404, None)
 
     async def _low_priority(self, scope: Scope, receive: Receive, send: Send) -> bool:
         """Answer with a low-priority route (a frontend) if one takes the request."""
@@ -385,25 +326,24 @@ class APIRouter(PathOperations):
         await route.handle(scope, receive, send)
         return True
 
-    def _select(
-        self, route_path: str, kind: str, method: str | None
-    ) -> tuple[tuple[BaseRoute, dict[str, Any]] | None, BaseRoute | None]:
-        """The first route matching path and method; else the first matching the path only."""
-        partial: BaseRoute | None = None
-        for _, route, path_params in self._index.find(route_path):
-            if kind not in route.scope_types:
-                continue
-            if route.methods is None or method in route.methods:
-                return (route, path_params), None
-            partial = partial or route
-        return None, partial
+    @contextlib.asynccontextmanager
+    async def serving(self, app: Any) -> AsyncIterator[None]:
+        """While the app serves: its lifespan-scoped dependencies, started and closed."""
+        store = getattr(app, "lifespan_dependencies", None)
+        if store is None:
+            yield
+            return
+        await store.start(self._lifespan_scoped_plans(app))
+        try:
+            yield
+        finally:
+            await store.close()
 
-    def _slash_twin(self, route_path: str) -> bool:
-        """Whether the path with its trailing slash toggled would match some route."""
-        if not self.redirect_slashes or route_path == "/":
-            return False
-        twin = route_path.rstrip("/") if route_path.endswith("/") else route_path + "/"
-        return any("http" in route.scope_types for _, route, _ in self._index.find(twin))
+    def _lifespan_scoped_plans(self, app: Any) -> Iterator[Any]:
+        """Every lifespan-scoped dependency the routes use, under the app's overrides."""
+        for route in self.routes:
+            if isinstance(route, (APIRoute, APIWebSocketRoute)):
+                yield from lifespan_scoped(current_plan(route, app).endpoint)
 
 
 class _Made(NamedTuple):
@@ -462,22 +402,22 @@ def _with_prefix(route: BaseRoute, prefix: str) -> BaseRoute:
     raise TypeError(f"cannot include a route of type {type(route).__name__}")
 
 
-async def _redirect_to_twin(scope: Scope, receive: Receive, send: Send) -> None:
-    path: str = scope["path"]
-    twin = path.rstrip("/") if path.endswith("/") else path + "/"
-    url = URL(scope={**scope, "path": twin})
-    await RedirectResponse(url=str(url))(scope, receive, send)
-
-
 __all__ = [
     "APIRoute",
     "APIRouter",
     "APIWebSocketRoute",
     "BaseRoute",
+    "Host",
     "Match",
     "Mount",
     "NoMatchFound",
     "Route",
+    "Router",
     "WebSocketRoute",
+    "compile_path",
     "generate_unique_id",
+    "get_name",
+    "get_route_path",
+    "request_response",
+    "websocket_session",
 ]

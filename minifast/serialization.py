@@ -45,8 +45,8 @@ from minifast.types import Receive, Scope, Send
 from minifast.validation import endpoint_context, located_errors
 
 if TYPE_CHECKING:
+    from minifast.api_routes import APIRoute
     from minifast.requests import Request
-    from minifast.routes import APIRoute
 
 # Annotations whose argument is the type of each item a generator endpoint yields.
 _STREAMS = frozenset({AsyncIterable, AsyncIterator, AsyncGenerator, Iterable, Iterator, Generator})

@@ -271,15 +271,15 @@ def test_shutdown_failure_is_reported_then_raised(build: Callable[[], MiniFast])
     assert "ValueError: shutdown boom" in sent[1]["message"]
 
 
-def test_lifespan_bypasses_user_middleware() -> None:
-    """minifast's lifespan does not travel through user middleware (FastAPI's does)."""
+def test_lifespan_travels_through_user_middleware() -> None:
+    """As in FastAPI, the lifespan scope passes down the middleware stack to the router."""
     log: list[str] = []
     app = hello_app()
     app.add_middleware(Recorder, name="outer", log=log)
     run_lifespan(app, [])
-    assert log == []
-    assert request(app).body == b'"hello"'
     assert log == ["outer"]
+    assert request(app).body == b'"hello"'
+    assert log == ["outer", "outer"]
 
 
 # --- state, scope and root_path ---------------------------------------------------------------
@@ -494,7 +494,7 @@ def start_with_lifespan(app: MiniFast) -> None:
 def test_add_middleware_after_start_raises(start: Callable[[MiniFast], None]) -> None:
     app = hello_app()
     start(app)
-    with pytest.raises(RuntimeError, match="after the application has started"):
+    with pytest.raises(RuntimeError, match="after an application has started"):
         app.add_middleware(Recorder, name="late", log=[])
 
 

@@ -317,6 +317,10 @@ def test_router_route_class_is_kept_through_inclusion() -> None:
     assert TestClient(app).get("/api/item").json() == 1
 
 
+async def _answer(request: Any) -> JSONResponse:
+    return JSONResponse(None)  # pragma: no cover - only matched, never called
+
+
 def _scope(kind: str, path: str, method: str = "GET") -> dict[str, Any]:
     return {"type": kind, "path": path, "method": method, "path_params": {"outer": 1}}
 
@@ -324,17 +328,17 @@ def _scope(kind: str, path: str, method: str = "GET") -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("route", "scope", "match", "params"),
     [
-        (Route("/items/{item_id:int}", JSONResponse), _scope("http", "/items/3"), Match.FULL,
+        (Route("/items/{item_id:int}", _answer), _scope("http", "/items/3"), Match.FULL,
          {"outer": 1, "item_id": 3}),
-        (Route("/items/{item_id:int}", JSONResponse), _scope("http", "/items/3", "POST"),
+        (Route("/items/{item_id:int}", _answer), _scope("http", "/items/3", "POST"),
          Match.PARTIAL, {"outer": 1, "item_id": 3}),
-        (Route("/items/{item_id:int}", JSONResponse), _scope("http", "/items/x"), Match.NONE, None),
-        (Route("/items/{item_id:int}", JSONResponse), _scope("websocket", "/items/3"), Match.NONE,
+        (Route("/items/{item_id:int}", _answer), _scope("http", "/items/x"), Match.NONE, None),
+        (Route("/items/{item_id:int}", _answer), _scope("websocket", "/items/3"), Match.NONE,
          None),
         (WebSocketRoute("/ws", JSONResponse), _scope("websocket", "/ws"), Match.FULL,
          {"outer": 1}),
         (Mount("/static/{version}", JSONResponse), _scope("http", "/static/v1/a/b"), Match.FULL,
-         {"outer": 1, "version": "v1", "path": "a/b"}),
+         {"outer": 1, "version": "v1"}),
         (Mount("/static", JSONResponse), _scope("http", "/other/a"), Match.NONE, None),
     ],
     ids=["full", "partial", "no-path", "wrong-type", "websocket", "mount", "mount-miss"],

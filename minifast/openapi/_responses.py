@@ -13,7 +13,7 @@ from minifast.openapi._schemas import REF_PREFIX, SchemaField, Schemas, default_
 from minifast.responses import JSONResponse
 
 if TYPE_CHECKING:
-    from minifast.routes import APIRoute
+    from minifast.api_routes import APIRoute
 
 # What a response declared for a range of codes is called when it has no description.
 _RANGES = {

@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from minifast.api_routes import APIRoute
 from minifast.encoders import jsonable_encoder
 from minifast.openapi._body import RequestBody, compile_request_body, render_request_body
 from minifast.openapi._order import order_like_fastapi
@@ -38,7 +39,7 @@ from minifast.openapi._schemas import (
     SchemaField,
     Schemas,
 )
-from minifast.routes import APIRoute, BaseRoute
+from minifast.routes import BaseRoute
 
 # COMPAT: FastAPI documents a body for GET too, and not for OPTIONS or TRACE.
 _METHODS_WITH_BODY = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"})

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic_core import PydanticUndefined
 
+from minifast.api_routes import APIRoute, APIWebSocketRoute, current_plan
 from minifast.background import BackgroundTask, BackgroundTasks, run_logged
 from minifast.concurrency import run_in_threadpool
 from minifast.exceptions import (
@@ -29,7 +30,8 @@ from minifast.plan import CallablePlan, CallKind, EndpointPlan
 from minifast.requests import DEFAULT_MAX_FILE_SIZE, Request
 from minifast.resolve import _Context, call, read_body, resolve_callable
 from minifast.responses import Response
-from minifast.routes import APIRoute, APIWebSocketRoute, BaseRoute, Mount, current_plan
+from minifast.router import Mount
+from minifast.routes import BaseRoute
 from minifast.serialization import build_response, build_stream
 from minifast.telemetry._api import (
     _Exchange,

@@ -14,12 +14,9 @@ import pytest
 
 from minifast import HTTPException, MiniFast
 from minifast.exceptions import WebSocketRequestValidationError
-from minifast.middleware import (
-    ExceptionMiddleware,
-    Middleware,
-    ServerErrorMiddleware,
-    build_stack,
-)
+from minifast.middleware import Middleware, build_stack
+from minifast.middleware.errors import ServerErrorMiddleware
+from minifast.middleware.exceptions import ExceptionMiddleware
 from minifast.types import ASGIApp, Message, Receive, Scope, Send
 from tests.support import framework, http_scope, import_from
 

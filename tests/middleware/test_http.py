@@ -178,7 +178,7 @@ def test_errors_after_the_response_started_are_raised_from_the_body() -> None:
 
 
 def test_an_app_that_never_answers_is_an_error() -> None:
-    middleware = import_from("minifast", "middleware")
+    middleware = import_from("minifast", "middleware.base")
 
     async def silent(scope: Any, receive: Any, send: Any) -> None:
         return None
@@ -191,7 +191,7 @@ def test_an_app_that_never_answers_is_an_error() -> None:
 
 
 def test_an_inner_answer_cut_short_ends_with_what_was_sent() -> None:
-    middleware = import_from("minifast", "middleware")
+    middleware = import_from("minifast", "middleware.base")
 
     async def cut_short(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -230,7 +230,7 @@ def test_only_http_middleware_functions() -> None:
 
 
 def test_websockets_and_lifespan_pass_by() -> None:
-    middleware = import_from("minifast", "middleware")
+    middleware = import_from("minifast", "middleware.base")
     seen: list[str] = []
 
     async def inner(scope: Any, receive: Any, send: Any) -> None:

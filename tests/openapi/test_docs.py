@@ -20,7 +20,7 @@ from minifast.openapi.docs import (
     get_swagger_ui_oauth2_redirect_html,
     swagger_ui_default_parameters,
 )
-from minifast.routes import Mount
+from minifast.routing import Mount
 from tests.support import FRAMEWORKS, compare, import_from, request
 
 

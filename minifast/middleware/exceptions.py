@@ -1,0 +1,72 @@
+"""The innermost layer: exceptions with a registered handler become that handler's answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from minifast.exceptions import HTTPException, WebSocketException
+from minifast.middleware._watch import Handler, Watched, awaitable
+from minifast.requests import Request
+from minifast.types import ASGIApp, Receive, Scope, Send
+
+
+async def _close_websocket(websocket: Any, exc: Exception) -> None:
+    """Close the websocket with the WebSocketException's code and reason."""
+    assert isinstance(exc, WebSocketException)
+    await websocket.close(code=exc.code, reason=exc.reason)
+
+
+class ExceptionMiddleware:
+    """Innermost: exceptions with a registered handler become that handler's response."""
+
+    def __init__(self, app: ASGIApp, handlers: Mapping[Any, Handler], debug: bool = False):
+        self.app = app
+        self.debug = debug
+        self.status_handlers = {
+            key: awaitable(h) for key, h in handlers.items() if isinstance(key, int)
+        }
+        # COMPAT: as Starlette's, this layer closes a socket on WebSocketException by default.
+        self.class_handlers: dict[Any, Handler] = {WebSocketException: _close_websocket}
+        self.class_handlers.update(
+            (key, awaitable(h)) for key, h in handlers.items() if isinstance(key, type)
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        watched = send if isinstance(send, Watched) else Watched(send)
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            handler = self.lookup(exc)
+            if handler is None:
+                raise
+            if watched.started:
+                raise RuntimeError("caught a handled exception after the response started") from exc
+            await self._answer(handler, exc, scope, receive, send)
+
+    def lookup(self, exc: Exception) -> Handler | None:
+        """A handler for the status of an HTTPException first, then for the nearest class."""
+        if isinstance(exc, HTTPException) and exc.status_code in self.status_handlers:
+            return self.status_handlers[exc.status_code]
+        for cls in type(exc).__mro__:
+            if cls in self.class_handlers:
+                return self.class_handlers[cls]
+        return None
+
+    async def _answer(
+        self, handler: Handler, exc: Exception, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if scope["type"] == "websocket":
+            from minifast.websockets import WebSocket
+
+            websocket = WebSocket(scope, receive, send)
+            denial = await handler(websocket, exc)
+            if denial is not None:  # COMPAT: e.g. a 401 from a security dependency, as Starlette
+                await websocket.send_denial_response(denial)
+            return
+        response = await handler(Request(scope, receive, send), exc)
+        if response is not None:
+            await response(scope, receive, send)
