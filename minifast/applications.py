@@ -44,7 +44,7 @@ from minifast.routing import (
 from minifast.telemetry._data import TelemetryConfig, telemetry_config
 from minifast.telemetry._gate import is_observed, make_observer, require_opentelemetry
 from minifast.telemetry._gate import lifespan as telemetry_lifespan
-from minifast.toolkit import Starlette
+from minifast.toolkit import Starlette as Starlette  # COMPAT: starlette.applications' name
 from minifast.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:

@@ -5,18 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from tempfile import SpooledTemporaryFile
-from typing import IO, TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
+from typing import IO, Any, NamedTuple, TypeVar, overload
 from urllib.parse import unquote, urlencode
 
 from minifast._url import URL as URL
 from minifast._url import URLPath as URLPath
 from minifast.concurrency import run_in_threadpool
 from minifast.types import RawHeaders, Scope
-
-if TYPE_CHECKING:  # the toolkit half knows pydantic only through the hooks pydantic calls
-    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
-    from pydantic.json_schema import JsonSchemaValue
-    from pydantic_core import CoreSchema
 
 _T = TypeVar("_T")
 DefaultType = TypeVar("DefaultType")
@@ -336,18 +331,17 @@ class UploadFile:
         name = type(self).__name__
         return f"{name}(filename={self.filename!r}, size={self.size!r}, headers={self.headers!r})"
 
+    # The two hooks pydantic calls when a model or endpoint declares an UploadFile. They speak
+    # its protocol with plain dicts, so this toolkit module imports nothing of pydantic.
     @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
-        from pydantic_core import core_schema  # pydantic is the typed half's; it calls this
-
-        return core_schema.no_info_plain_validator_function(_validate_upload)
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> dict[str, Any]:
+        return {
+            "type": "function-plain",
+            "function": {"type": "no-info", "function": _validate_upload},
+        }
 
     @classmethod
-    def __get_pydantic_json_schema__(
-        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
         # COMPAT: FastAPI documents an upload as raw bytes, like `bytes` (see openapi/_schemas.py).
         return {"type": "string", "contentMediaType": "application/octet-stream"}
 

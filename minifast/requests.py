@@ -107,6 +107,27 @@ class HTTPConnection(Mapping[str, Any]):
         # ASGI: the lifespan `state` extension is a dict per request, shared by every layer.
         return State(self.scope.setdefault("state", {}))
 
+    # What scope-setting middleware put there (sessions, authentication). COMPAT: without the
+    # middleware, Starlette's assertion and words.
+    @property
+    def session(self) -> dict[str, Any]:
+        assert "session" in self.scope, _MISSING.format("SessionMiddleware", "session")
+        session: dict[str, Any] = self.scope["session"]
+        mark_accessed = getattr(session, "mark_accessed", None)
+        if mark_accessed is not None:  # a session read answers with `Vary: Cookie`
+            mark_accessed()
+        return session
+
+    @property
+    def auth(self) -> Any:
+        assert "auth" in self.scope, _MISSING.format("AuthenticationMiddleware", "auth")
+        return self.scope["auth"]
+
+    @property
+    def user(self) -> Any:
+        assert "user" in self.scope, _MISSING.format("AuthenticationMiddleware", "user")
+        return self.scope["user"]
+
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         """The absolute URL of the route called `name`.
 
@@ -116,6 +137,9 @@ class HTTPConnection(Mapping[str, Any]):
         router = self.scope.get("router") or self.app
         path: URLPath = router.url_path_for(name, **path_params)
         return path.make_absolute_url(self.base_url)  # a websocket route gets ws:// or wss://
+
+
+_MISSING = "{} must be installed to access request.{}"
 
 
 def parse_cookies(header: str) -> dict[str, str]:

@@ -509,3 +509,15 @@ async def test_is_disconnected_after_the_body() -> None:
     request = Request(http_scope("POST"), scripted([*chunks(b"x"), {"type": "http.disconnect"}]))
     assert await request.body() == b"x"
     assert await request.is_disconnected() is True
+
+
+@pytest.mark.parametrize("name", ["session", "auth", "user"])
+def test_scope_values_set_by_middleware_need_that_middleware(name: str) -> None:
+    """request.session/.auth/.user read the scope; without the middleware, Starlette's words."""
+    messages = []
+    for request_class in (StarletteRequest, Request):
+        with pytest.raises(AssertionError) as raised:
+            getattr(request_class(http_scope()), name)
+        messages.append(str(raised.value))
+        assert getattr(request_class({**http_scope(), name: {"v": 1}}), name) == {"v": 1}
+    assert messages[0] == messages[1]

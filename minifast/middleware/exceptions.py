@@ -8,7 +8,16 @@ from typing import Any
 from minifast.exceptions import HTTPException, WebSocketException
 from minifast.middleware._watch import Handler, Watched, awaitable
 from minifast.requests import Request
+from minifast.responses import PlainTextResponse, Response
 from minifast.types import ASGIApp, Receive, Scope, Send
+
+
+async def _plain_http_exception(request: Request, exc: Exception) -> Response:
+    """The toolkit's answer to an HTTPException: its detail as text (none for 204 and 304)."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return PlainTextResponse(exc.detail, exc.status_code, exc.headers)
 
 
 async def _close_websocket(websocket: Any, exc: Exception) -> None:
@@ -26,8 +35,12 @@ class ExceptionMiddleware:
         self.status_handlers = {
             key: awaitable(h) for key, h in handlers.items() if isinstance(key, int)
         }
-        # COMPAT: as Starlette's, this layer closes a socket on WebSocketException by default.
-        self.class_handlers: dict[Any, Handler] = {WebSocketException: _close_websocket}
+        # COMPAT: as Starlette's, this layer answers an HTTPException in plain text and closes
+        # a socket on WebSocketException unless the app registered handlers of its own.
+        self.class_handlers: dict[Any, Handler] = {
+            HTTPException: _plain_http_exception,
+            WebSocketException: _close_websocket,
+        }
         self.class_handlers.update(
             (key, awaitable(h)) for key, h in handlers.items() if isinstance(key, type)
         )

@@ -495,7 +495,19 @@ def test_exception_middleware_without_app_handlers() -> None:
         raise HTTPException(404)
 
     outcome = http(ExceptionMiddleware(fail, handlers={}))
-    assert isinstance(outcome.error, HTTPException)  # only WebSocketException is built in
+    # As Starlette's layer: an HTTPException's detail in plain text.
+    assert outcome.error is None
+    assert outcome.statuses == [404]
+    assert outcome.messages[-1]["body"] == b"Not Found"
+
+
+def test_exception_middleware_answers_bodiless_statuses_without_a_body() -> None:
+    async def fail(scope: Scope, receive: Receive, send: Send) -> None:
+        raise HTTPException(304, headers={"etag": '"v1"'})
+
+    outcome = http(ExceptionMiddleware(fail, handlers={}))
+    assert outcome.statuses == [304]
+    assert (b"etag", b'"v1"') in outcome.messages[0]["headers"]
 
 
 def test_exception_middleware_lookup() -> None:
@@ -504,7 +516,7 @@ def test_exception_middleware_lookup() -> None:
 
     layer = ExceptionMiddleware(echo_type, handlers={404: by_status, LookupError: by_class})
     assert layer.lookup(HTTPException(404)) is by_status
-    assert layer.lookup(HTTPException(400)) is None
+    assert layer.lookup(HTTPException(400)) is not by_status  # the built-in plain answer
     assert layer.lookup(KeyError("k")) is by_class
     assert layer.lookup(ValueError()) is None
 

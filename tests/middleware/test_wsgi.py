@@ -289,7 +289,8 @@ def test_a_flask_app_is_served() -> None:
         }
 
     reply = request(
-        WSGIMiddleware(flask_app.wsgi_app), "POST", "/app/hello/ann", root_path="/app", body=b"hi"
-    )
+        WSGIMiddleware(flask_app.wsgi_app), "POST", "/app/hello/ann", root_path="/app",
+        body=b"hi", headers=[(b"content-length", b"2")],
+    )  # fmt: skip
     assert reply.status == 200
     assert reply.body == b'{"body":"hi","name":"ann","root":"/app"}\n'

@@ -1,0 +1,104 @@
+"""The two halves: the ASGI toolkit imports nothing of the typed layer, nor pydantic."""
+
+import ast
+import pkgutil
+from pathlib import Path
+
+import minifast
+
+# The toolkit half (Starlette's role): the app and router, HTTP objects, middleware. Every
+# other module of the package is the typed half (FastAPI's role) and may import these.
+TOOLKIT = {
+    "minifast._file_response",
+    "minifast._nonblocking",
+    "minifast._paths",
+    "minifast._url",
+    "minifast.authentication",
+    "minifast.background",
+    "minifast.concurrency",
+    "minifast.config",
+    "minifast.convertors",
+    "minifast.datastructures",
+    "minifast.endpoints",
+    "minifast.exceptions",
+    "minifast.formparsers",
+    "minifast.lifespan",
+    "minifast.requests",
+    "minifast.responses",
+    "minifast.router",
+    "minifast.routes",
+    "minifast.schemas",
+    "minifast.staticfiles",
+    "minifast.status",
+    "minifast.templating",
+    "minifast.testclient",
+    "minifast.toolkit",
+    "minifast.types",
+    "minifast.websockets",
+}
+PACKAGE = Path(minifast.__file__).parent
+
+
+def modules() -> dict[str, Path]:
+    found = {"minifast": PACKAGE / "__init__.py"}
+    for info in pkgutil.walk_packages([str(PACKAGE)], "minifast."):
+        relative = info.name.removeprefix("minifast.").replace(".", "/")
+        path = PACKAGE / (relative + ("/__init__.py" if info.ispkg else ".py"))
+        found[info.name] = path
+    return found
+
+
+def is_toolkit(name: str) -> bool:
+    return name in TOOLKIT or name.startswith("minifast.middleware")
+
+
+def imported(path: Path) -> set[str]:
+    """Every module an `import` anywhere in the file names, type-only and deferred included."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            # `from minifast import x` may name a module: count it as that module.
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_the_toolkit_list_names_real_modules() -> None:
+    assert modules().keys() >= TOOLKIT
+
+
+def test_the_toolkit_imports_nothing_of_the_typed_layer() -> None:
+    """Each toolkit module imports only toolkit modules, and neither pydantic nor its core."""
+    everything = modules()
+    crossings = {}
+    for name, path in everything.items():
+        if not is_toolkit(name):
+            continue
+        reached = imported(path)
+        # `minifast` itself appears as the package that `from minifast import x` names.
+        typed = {o for o in reached if o in everything and o != "minifast" and not is_toolkit(o)}
+        typed |= {other for other in reached if other.split(".")[0].startswith("pydantic")}
+        if typed:
+            crossings[name] = sorted(typed)
+    assert crossings == {}
+
+
+def test_the_typed_layer_builds_on_the_toolkit() -> None:
+    """MiniFast is a Starlette, APIRouter a Router, APIRoute a Route, as extensions check."""
+    from minifast.applications import MiniFast
+    from minifast.routing import APIRoute, APIRouter, APIWebSocketRoute, Route, Router
+    from minifast.routing import WebSocketRoute as PlainWebSocketRoute
+    from minifast.toolkit import Starlette
+
+    app = MiniFast()
+
+    @app.get("/")
+    def home() -> str:
+        return "home"  # pragma: no cover - only registered
+
+    assert isinstance(app, Starlette)
+    assert isinstance(app.router, Router) and isinstance(app.router, APIRouter)
+    assert isinstance(app.routes[-1], Route) and isinstance(app.routes[-1], APIRoute)
+    assert issubclass(APIWebSocketRoute, PlainWebSocketRoute)
