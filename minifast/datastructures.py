@@ -203,6 +203,67 @@ class ImmutableMultiDict(Mapping[str, Any]):
         return f"{type(self).__name__}({self._items!r})"
 
 
+class MultiDict(ImmutableMultiDict):
+    """An ImmutableMultiDict that can be changed: setting a key replaces all its values."""
+
+    __slots__ = ()
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.setlist(key, [value])
+
+    def __delitem__(self, key: str) -> None:
+        self._items = [(k, v) for k, v in self._items if k != key]
+        del self._last[key]
+
+    def pop(self, key: str, *default: Any) -> Any:
+        if key not in self._last and default:
+            return default[0]
+        value = self._last[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        key, value = next(reversed(self._last.items()))  # the last key set, as dict.popitem
+        del self[key]
+        return key, value
+
+    def poplist(self, key: str) -> list[Any]:
+        values = self.getlist(key)
+        if key in self._last:
+            del self[key]
+        return values
+
+    def clear(self) -> None:
+        self._items, self._last = [], {}
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self.append(key, default)
+        return self[key]
+
+    def setlist(self, key: str, values: list[Any]) -> None:
+        if not values:
+            self.poplist(key)
+            return
+        self._items = [(k, v) for k, v in self._items if k != key]
+        self._items.extend((key, value) for value in values)
+        self._last[key] = values[-1]
+
+    def append(self, key: str, value: Any) -> None:
+        self._items.append((key, value))
+        self._last[key] = value
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Replace the keys given with their new values (every value of a repeated one)."""
+        given = MultiDict(args[0] if args else ())
+        for key, value in kwargs.items():
+            given.append(key, value)
+        keys = set(given.keys())
+        self._items = [(k, v) for k, v in self._items if k not in keys]
+        self._items.extend(given.multi_items())
+        self._last.update(given._last)
+
+
 class QueryParams(ImmutableMultiDict):
     """The query string as a multi-dict; parsed once, when built."""
 

@@ -66,6 +66,10 @@ class FastAPIDeprecationWarning(UserWarning):
     """
 
 
+class StarletteDeprecationWarning(UserWarning):
+    """A deprecated toolkit API was used. COMPAT: also a UserWarning, for the same reason."""
+
+
 class PydanticV1NotSupportedError(FastAPIError):
     """A `pydantic.v1` model was used: only pydantic v2 models are supported."""
 

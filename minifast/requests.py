@@ -174,6 +174,10 @@ async def _no_send(message: Message) -> None:
     raise RuntimeError("this request cannot send")
 
 
+# COMPAT: Starlette's names for these helpers, which extensions import.
+empty_receive, empty_send, cookie_parser = _no_receive, _no_send, parse_cookies
+
+
 class Request(HTTPConnection):
     """An HTTP request: the connection plus method and body."""
 

@@ -1,7 +1,7 @@
 """The ASGI vocabulary: scope, messages and the three callables every layer speaks."""
 
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 # ASGI: the scope is a plain dict the server builds; layers may add keys for inner layers.
 Scope = MutableMapping[str, Any]
@@ -11,6 +11,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 RawHeaders = list[tuple[bytes, bytes]]
+AppType = TypeVar("AppType")  # COMPAT: the application's type, in typed extension code
 
 
 class HTTPResponseStart(TypedDict):

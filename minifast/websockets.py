@@ -14,6 +14,21 @@ if TYPE_CHECKING:
     from minifast.responses import Response
 
 
+class WebSocketDisconnected(RuntimeError):
+    """The websocket was used after it closed, or before it was accepted."""
+
+
+class WebSocketClose:
+    """An ASGI app that closes the websocket with a code: a refusal before `accept`."""
+
+    def __init__(self, code: int = 1000, reason: str | None = None) -> None:
+        self.code = code
+        self.reason = reason or ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "websocket.close", "code": self.code, "reason": self.reason})
+
+
 class WebSocketDisconnect(Exception):
     """The other side closed the websocket, with a close code and an optional reason."""
 
@@ -44,7 +59,9 @@ class WebSocket(HTTPConnection):
     async def receive(self) -> Message:
         """The next ASGI message; the connection's state follows what it says."""
         if self.client_state is WebSocketState.DISCONNECTED:
-            raise RuntimeError("cannot receive once a disconnect message has been received")
+            raise WebSocketDisconnected(
+                "cannot receive once a disconnect message has been received"
+            )
         message = await self._receive()
         expected = _EXPECTED_FROM_CLIENT[self.client_state]
         if message["type"] not in expected:
@@ -58,7 +75,7 @@ class WebSocket(HTTPConnection):
     async def send(self, message: Message) -> None:
         """Send an ASGI message; the application's state follows what it says."""
         if self.application_state is WebSocketState.DISCONNECTED:
-            raise RuntimeError("cannot send once the websocket is closed")
+            raise WebSocketDisconnected("cannot send once the websocket is closed")
         kind = message["type"]
         expected = _EXPECTED_FROM_APP[self.application_state]
         if kind not in expected:
@@ -113,7 +130,7 @@ class WebSocket(HTTPConnection):
 
     def _require_accepted(self) -> None:
         if self.application_state is not WebSocketState.CONNECTED:
-            raise RuntimeError('the websocket is not connected: call "accept" first')
+            raise WebSocketDisconnected('the websocket is not connected: call "accept" first')
 
     async def iter_text(self) -> AsyncIterator[str]:
         try:

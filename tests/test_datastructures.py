@@ -515,3 +515,30 @@ def test_url_path_escapes_what_would_leave_the_site(path: str, expected: str) ->
     assert (url_path, url_path.protocol) == (expected, "websocket")
     assert str(url_path) == str(reference.URLPath(path))
     assert URLPath(path).protocol == ""
+
+
+def test_multidict_changes_as_starlettes() -> None:
+    """The same edits on minifast's and Starlette's MultiDict leave the same items."""
+    from starlette.datastructures import MultiDict as Reference
+
+    from minifast.datastructures import MultiDict
+
+    def edit(cls: Any) -> list[Any]:
+        data = cls([("a", "1"), ("b", "2"), ("a", "3")])
+        seen: list[Any] = [data["a"], data.getlist("a")]
+        data["a"] = "4"
+        data.append("c", "5")
+        data.append("c", "6")
+        seen += [data.pop("b"), data.pop("missing", "x"), data.poplist("c"), data.poplist("no")]
+        seen += [data.setdefault("d", "7"), data.setdefault("a", "8")]
+        data.setlist("e", ["9", "10"])
+        data.setlist("d", [])
+        data.update([("e", "11")], f="12")
+        seen.append(sorted(data.multi_items()))
+        del data["f"]
+        seen.append(data.popitem())
+        data.clear()
+        seen.append(data.multi_items())
+        return seen
+
+    assert edit(MultiDict) == edit(Reference)

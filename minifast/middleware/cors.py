@@ -18,9 +18,9 @@ from minifast.responses import PlainTextResponse, Response
 from minifast.types import ASGIApp, Message, RawHeaders, Receive, Scope, Send
 
 # CORS: the headers a browser sends without asking, always allowed.
-_SAFELISTED_HEADERS = frozenset({"Accept", "Accept-Language", "Content-Language", "Content-Type"})
+SAFELISTED_HEADERS = frozenset({"Accept", "Accept-Language", "Content-Language", "Content-Type"})
 # COMPAT: what Starlette allows and announces for allow_methods=["*"].
-_ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
+ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
 # COMPAT: a preflight answer varies with every request header it reads, as in Starlette.
 _PREFLIGHT_VARY = (
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
@@ -57,10 +57,10 @@ class CORSMiddleware:
         self._origin_regex = None if allow_origin_regex is None else re.compile(allow_origin_regex)
         # A wildcard answer "*" is valid only without credentials; otherwise echo the origin.
         self._echoes_origin = allow_credentials or not self._allows_any_origin
-        methods = _ALL_METHODS if "*" in allow_methods else tuple(allow_methods)
+        methods = ALL_METHODS if "*" in allow_methods else tuple(allow_methods)
         self._methods = frozenset(methods)
         self._allows_any_header = "*" in allow_headers
-        listed_headers = sorted(_SAFELISTED_HEADERS.union(allow_headers))
+        listed_headers = sorted(SAFELISTED_HEADERS.union(allow_headers))
         self._headers = frozenset(name.lower() for name in listed_headers)
         self._allows_private_network = allow_private_network
         wildcard = {} if self._echoes_origin else {"access-control-allow-origin": "*"}
