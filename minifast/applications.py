@@ -234,16 +234,17 @@ class MiniFast(Starlette, PathOperations):
             await telemetry_lifespan(config=self._telemetry, app=super().__call__, scope=scope,
                                      receive=receive, send=send)  # fmt: skip
             return
+        # What Starlette.__call__ does, written out: one call frame fewer per request.
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
         # PERF: until OpenTelemetry is imported no provider can be configured: one dict lookup.
         if sys.modules.get("opentelemetry") is not None and is_observed(self._telemetry, scope):
-            if self.middleware_stack is None:
-                self.middleware_stack = self.build_middleware_stack()
             if self._observer is None:
                 self._observer = make_observer(self, self._telemetry)
-            scope["app"] = self
             await self._observer(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)
+        await self.middleware_stack(scope, receive, send)
 
     # -- registration -------------------------------------------------------------------
 

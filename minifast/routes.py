@@ -90,6 +90,7 @@ class BaseRoute:
 
     path: str
     name: str | None
+    endpoint: Any  # what the route hands the request to (a mount's or host's app)
     template: PathTemplate
     methods: set[str] | None = None  # None: every method (mounts, websockets, ASGI apps)
     scope_types: frozenset[str] = frozenset({"http"})
@@ -134,8 +135,9 @@ class BaseRoute:
 
     def child_scope(self, scope: Scope, path_params: dict[str, Any]) -> Scope:
         """What a match adds to the scope before `handle` runs."""
+        # A new dict each time: the index may hand the same one out for every request.
         return {
-            "endpoint": getattr(self, "endpoint", None) or getattr(self, "app", None),
+            "endpoint": self.endpoint,
             "path_params": {**scope.get("path_params", {}), **path_params},
         }
 

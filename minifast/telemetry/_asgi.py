@@ -374,7 +374,7 @@ def _route_of_router_answer(scope: Scope, exchange: _Exchange) -> None:
         return
     path = route_path(scope)
     if exchange.status_code == 405:
-        _, route, _ = router._choose(scope)
+        route, _, _ = router._choose(scope)
     else:
         twin = path.rstrip("/") if path.endswith("/") else path + "/"
         found = (r for _, r, _ in router._index.find(twin) if "http" in r.scope_types)
