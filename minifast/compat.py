@@ -23,7 +23,9 @@ def minifast_name(fullname: str) -> str | None:
     top, _, rest = fullname.partition(".")
     if top not in _REPLACED:
         return None
-    return f"minifast.{rest}" if rest else "minifast"
+    if not rest:  # each top level reports the version minifast behaves as
+        return f"minifast._{top}"
+    return f"minifast.{rest}"
 
 
 class _AliasLoader(importlib.abc.Loader):

@@ -40,7 +40,7 @@ def test_fastapi_and_starlette_modules_are_minifast_modules() -> None:
     import starlette.middleware.cors
     from fastapi import FastAPI
 
-    assert fastapi is minifast
+    assert fastapi.__version__ == "0.163.2"  # the top level is minifast's, with that version
     assert FastAPI is minifast.MiniFast
     assert fastapi.responses is minifast.responses
     assert starlette.middleware.cors is minifast.middleware.cors
@@ -94,16 +94,30 @@ def test_refuses_once_the_real_framework_is_imported(monkeypatch: pytest.MonkeyP
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("fastapi", "minifast"),
+        ("fastapi", "minifast._fastapi"),
+        ("starlette", "minifast._starlette"),
         ("fastapi.security.oauth2", "minifast.security.oauth2"),
         ("starlette.requests", "minifast.requests"),
         ("fastapi_users", None),
         ("starlette_exporter.middleware", None),
     ],
-    ids=["fastapi", "nested", "starlette", "fastapi-prefix", "starlette-prefix"],
+    ids=["fastapi", "starlette-top", "nested", "starlette", "fastapi-prefix", "starlette-prefix"],
 )
 def test_minifast_name(name: str, expected: str | None) -> None:
     assert compat.minifast_name(name) == expected
+
+
+def test_the_top_levels_report_the_versions_minifast_behaves_as() -> None:
+    """Extensions read `fastapi.__version__` and `starlette.__version__` to decide what they
+    may rely on; `fastapi`'s names are minifast's objects."""
+    import minifast._fastapi
+    import minifast._starlette
+
+    fastapi, starlette = pytest.importorskip("fastapi"), pytest.importorskip("starlette")
+    assert minifast._starlette.__version__ == starlette.__version__
+    assert minifast._fastapi.__version__ == fastapi.__version__
+    assert minifast._fastapi.FastAPI is minifast.MiniFast
+    assert minifast._fastapi.routing is minifast.routing
 
 
 def test_the_private_compat_names_code_written_for_fastapi_imports() -> None:
