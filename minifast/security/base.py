@@ -20,10 +20,13 @@ class SecurityBase:
     _challenge: str = "Bearer"  # the WWW-Authenticate header of the 401
 
     def __init__(
-        self, model: dict[str, Any], scheme_name: str | None, description: str | None,
-        auto_error: bool,
+        self, model: dict[str, Any] | None = None, scheme_name: str | None = None,
+        description: str | None = None, auto_error: bool = True,
     ) -> None:  # fmt: skip
-        self.model = _described(model, description)
+        # COMPAT: a subclass may call this with no arguments (FastAPI's base has no __init__)
+        # and set `model` itself.
+        if model is not None:
+            self.model = _described(model, description)
         # COMPAT: the class name by default, so a subclass gets its own name, as in FastAPI.
         self.scheme_name = scheme_name or type(self).__name__
         self.auto_error = auto_error

@@ -3,6 +3,7 @@
 import json
 from typing import Annotated, Any
 
+from minifast.security.base import SecurityBase
 from tests.support import import_from, request
 
 
@@ -47,3 +48,16 @@ def test_schemes_are_documented_as_in_fastapi() -> None:
     assert [json.dumps(scheme) for scheme in schemes.items()] == [
         json.dumps(scheme) for scheme in expected.items()
     ]  # key order too, as the document's bytes show it
+
+
+def test_a_subclass_constructs_the_base_with_no_arguments() -> None:
+    """Extensions subclass the base, call it bare, and describe their scheme themselves."""
+
+    class ApiToken(SecurityBase):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = {"type": "apiKey", "in": "header", "name": "x-token"}
+
+    scheme = ApiToken()
+    assert (scheme.scheme_name, scheme.auto_error) == ("ApiToken", True)
+    assert scheme.model == {"type": "apiKey", "in": "header", "name": "x-token"}
