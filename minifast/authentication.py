@@ -21,7 +21,6 @@ from minifast.responses import RedirectResponse
 from minifast.websockets import WebSocket
 
 P = ParamSpec("P")
-Guard = Callable[[Callable[P, Any]], Callable[P, Any]]
 
 # COMPAT: Starlette closes a websocket that lacks a scope with a normal closure, not 1008.
 _REFUSED_WEBSOCKET_CODE = status.WS_1000_NORMAL_CLOSURE
@@ -110,7 +109,7 @@ def requires(
     scopes: str | Sequence[str],
     status_code: int = 403,
     redirect: str | None = None,
-) -> Guard[P]:
+) -> Callable[[Callable[P, Any]], Callable[P, Any]]:
     """Let the endpoint run only for connections granted every one of `scopes`.
 
     The endpoint takes a parameter named `request` or `websocket` (found by name, as in
