@@ -26,10 +26,16 @@ pytest.importorskip("fastapi")
 TWIN = "_fastapi_twin"
 
 
+# Written on the toolkit half alone: its twin is a Starlette app (tests/examples/test_toolkit.py).
+TOOLKIT_EXAMPLES = {"toolkit"}
+
+
 def _example_apps() -> list[str]:
     """`examples.<name>` modules and `examples.<package>.main` modules that define `app`."""
     names = []
     for module in pkgutil.iter_modules(examples.__path__):
+        if module.name in TOOLKIT_EXAMPLES:
+            continue
         name = f"examples.{module.name}.main" if module.ispkg else f"examples.{module.name}"
         if importlib.util.find_spec(name) is not None:
             names.append(name)

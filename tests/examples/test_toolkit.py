@@ -1,6 +1,10 @@
 """examples/toolkit.py: the toolkit half alone, as a client sees it."""
 
+import types
+import warnings
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +63,38 @@ def test_the_schema_comes_from_the_docstrings(client: TestClient) -> None:
     assert set(document["paths"]) == {"/", "/notes"}
     assert document["paths"]["/notes"]["post"]["summary"] == "Add a note (signed-in users)"
     assert set(document["paths"]["/notes"]) == {"get", "post"}
+
+
+def starlette_twin() -> Any:
+    """The example's source with `minifast` replaced by `starlette`, run as a fresh module."""
+    pytest.importorskip("itsdangerous")  # Starlette signs its session cookies with it
+    source = Path(toolkit.__file__).read_text().replace("minifast", "starlette")
+    twin = types.ModuleType("toolkit_on_starlette")
+    with warnings.catch_warnings():  # Starlette deprecates its WSGI middleware; minifast keeps it
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", "starlette.middleware.wsgi is deprecated")
+        exec(compile(source, toolkit.__file__, "exec"), twin.__dict__)
+    return twin
+
+
+def test_the_same_source_on_starlette_answers_alike() -> None:
+    """Every request of a short session gets the same status, JSON and text on both."""
+    pytest.importorskip("yaml")
+    twin = starlette_twin()
+    answers = []
+    for module in (toolkit, twin):
+        module.NOTES.clear()
+        client = TestClient(module.app)
+        steps = [
+            client.get("/"),
+            client.get("/"),
+            client.post("/notes", json={"text": "x"}),
+            client.post("/notes", json={"text": "x"}, headers=SIGNED_IN),
+            client.post("/notes", content=b"{", headers=SIGNED_IN),
+            client.get("/notes", headers={"Authorization": "Bearer guess"}),
+            client.delete("/notes"),
+            client.get("/legacy/page"),
+            client.get("/openapi.json"),
+        ]
+        answers.append([(step.status_code, step.text) for step in steps])
+    assert answers[0] == answers[1]
