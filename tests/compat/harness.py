@@ -112,6 +112,23 @@ def _folders(path: Path) -> Iterator[Path]:
     return (sub for sub in sorted(path.iterdir()) if sub.is_dir() and sub.name not in NOT_UNITS)
 
 
+@dataclass(frozen=True)
+class Suite:
+    """Where a suite's units are (its rootdir, the runner's working directory), and the pytest
+    arguments it needs beyond the harness's own."""
+
+    root: Path
+    pytest_args: tuple[str, ...] = ()
+    # Whether the root goes on sys.path, as `python -m pytest` run from it would put it:
+    # extensions' suites are run that way, and their tests import `tests.<helper>`.
+    root_on_path: bool = False
+
+
+# pytest-asyncio is in the venv for extensions' suites; FastAPI's runs on anyio alone, as when
+# its baseline was recorded.
+FASTAPI_SUITE = Suite(SUITE, ("-p", "no:asyncio"))
+
+
 @dataclass
 class UnitResult:
     """What one unit's pytest process reported: each test's id and its first failure line."""
@@ -120,45 +137,58 @@ class UnitResult:
     passed: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)
     crashed: str = ""
+    # Each module that failed to import, and why: a unit may hold several.
+    crashed_modules: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
 
 def run_units(
-    units: list[str], *, on_minifast: bool, timeout: float, jobs: int
+    units: list[str],
+    *,
+    on_minifast: bool,
+    timeout: float,
+    jobs: int,
+    suite: Suite | None = None,
 ) -> list[UnitResult]:
-    """Run each unit in its own pytest process (forked by plugin/compat_runner.py)."""
+    """Run each unit in its own pytest process (forked by plugin/compat_runner.py).
+
+    `suite` says where the units are and what else pytest needs; FastAPI's suite by default.
+    """
+    suite = suite or FASTAPI_SUITE
     with tempfile.TemporaryDirectory() as reports:
         command = [
             *(str(venv_python()), str(PLUGIN_DIR / "compat_runner.py"), "--reports", reports),
             *("--jobs", str(jobs), "--unit-timeout", str(UNIT_TIMEOUT_SECONDS)),
             *(["--minifast"] if on_minifast else []),
-            *("--serial", ",".join(str(index) for index in _workdir_units(units))),
+            *("--serial", ",".join(str(index) for index in _workdir_units(suite.root, units))),
             *units,
             *("--", "-q", "-p", "no:cacheprovider", "-o", f"timeout={timeout:g}"),
+            *suite.pytest_args,
             # One file that fails to import must not stop the unit's other files from running.
             "--continue-on-collection-errors",
             # The runner imported pytest's plugins before pytest could mark them for rewriting.
             *("-W", "ignore::pytest.PytestAssertRewriteWarning"),
             *(["-p", "minifast_compat_plugin"] if on_minifast else []),
         ]
-        env = dict(os.environ, PYTHONPATH=str(PLUGIN_DIR))
+        path = [str(PLUGIN_DIR), *([str(suite.root)] if suite.root_on_path else [])]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
         if on_minifast:
             env["MINIFAST_COMPAT"] = "1"  # read by plugin/sitecustomize.py, in every process
         runner = subprocess.run(
-            command, cwd=SUITE, env=env, capture_output=True, text=True, check=False
+            command, cwd=suite.root, env=env, capture_output=True, text=True, check=False
         )
         if runner.returncode:
             raise RuntimeError(f"the compat runner failed:\n{runner.stderr[-3000:]}")
         return [_unit_result(units, line, Path(reports)) for line in runner.stdout.splitlines()]
 
 
-def _workdir_units(units: list[str]) -> list[int]:
+def _workdir_units(root: Path, units: list[str]) -> list[int]:
     """The units whose tests write into the working directory: FastAPI's suite marks them
     with its `workdir_lock` group, and they must not run side by side."""
     return [
         index
         for index, unit in enumerate(units)
-        if any("workdir_lock" in path.read_text() for path in _python_files(SUITE / unit))
+        if any("workdir_lock" in path.read_text() for path in _python_files(root / unit))
     ]
 
 
@@ -192,6 +222,7 @@ def _read_report(unit: str, report: Path) -> UnitResult:
         if problem is not None and not case.get("classname"):
             # A file that failed to import: its tests never ran, and this is why.
             result.crashed = result.crashed or _first_line(problem)
+            result.crashed_modules[case.get("name") or unit] = _first_line(problem)
         elif problem is not None:
             result.failed[test_id] = _first_line(problem)
         elif case.find("skipped") is None:

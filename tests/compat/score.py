@@ -111,14 +111,20 @@ def score(results: list[UnitResult], baseline: set[str], excluded: set[str]) -> 
         reasons.update(result.failed)
         if result.crashed:
             crash_of_module[result.unit.removesuffix(".py").replace("/", ".")] = result.crashed
+        crash_of_module.update(result.crashed_modules)
+    # The most specific module first: a unit's folder holds the modules that crashed in it.
+    by_depth = sorted(crash_of_module.items(), key=lambda item: -len(item[0]))
     for test_id in counted - passed:
         if test_id not in reasons:
             module = test_id.split("::", 1)[0]
-            crash = next(
-                (why for unit, why in crash_of_module.items() if module.startswith(unit)), ""
-            )
+            crash = next((why for unit, why in by_depth if _is_within(module, unit)), "")
             reasons[test_id] = crash or "did not run"
     return Score(counted, passed & counted, reasons)
+
+
+def _is_within(module: str, package: str) -> bool:
+    """Whether a test's module (`tests.app.test_x.Class`) is `package` or inside it."""
+    return module == package or module.startswith(package + ".")
 
 
 def area_table(result: Score) -> list[tuple[str, int, int]]:
