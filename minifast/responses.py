@@ -71,7 +71,9 @@ class Response:
         """The length to announce when the caller gave none; None sends no content-length."""
         if self.status_code < 200 or self.status_code in _BODILESS:
             return None
-        return len(self.body)
+        # COMPAT: a subclass that streams may call init_headers without ever setting a body.
+        body = getattr(self, "body", None)
+        return None if body is None else len(body)
 
     @property
     def headers(self) -> MutableHeaders:

@@ -785,3 +785,18 @@ def test_a_missing_json_library_is_named(monkeypatch: pytest.MonkeyPatch) -> Non
     ):
         warnings.simplefilter("ignore")
         minifast.responses.ORJSONResponse({"a": 1})
+
+
+def test_a_streaming_subclass_may_set_headers_without_a_body() -> None:
+    """COMPAT: a subclass that streams calls init_headers and never sets `body` (SSE
+    libraries do): no content-length, no error."""
+
+    class Streamed(Response):
+        def __init__(self) -> None:
+            self.status_code, self.media_type, self.background = 200, "text/event-stream", None
+            self.init_headers({"cache-control": "no-store"})
+
+    assert Streamed().raw_headers == [
+        (b"cache-control", b"no-store"),
+        (b"content-type", b"text/event-stream; charset=utf-8"),
+    ]

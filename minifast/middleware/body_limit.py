@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from minifast.datastructures import Headers
 from minifast.exceptions import HTTPException
+from minifast.middleware._watch import Watched
 from minifast.responses import PlainTextResponse
 from minifast.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,9 +30,27 @@ class RequestBodyLimitMiddleware:
         scope[MAX_BODY_SIZE_SCOPE_KEY] = self.max_body_size
         declared = Headers(raw=scope["headers"]).get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_size:
-            await _too_large(scope, receive, send)
+            await _too_large()(scope, receive, send)  # nothing read, nothing else to run
             return
-        await self.app(scope, _counting(receive, scope), send)
+        watched = Watched(send)
+        try:
+            await self.app(scope, _counting(receive, scope), watched)
+        except _TooLarge:
+            if watched.started:
+                raise
+            await _too_large()(scope, receive, send)
+
+
+def _too_large() -> PlainTextResponse:
+    # A new one each time: middleware may edit a response's header list as it passes.
+    return PlainTextResponse("Content Too Large", 413)
+
+
+class _TooLarge(HTTPException):
+    """The body passed the limit while it was read: a 413 wherever it is handled."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "Content Too Large")
 
 
 def _counting(receive: Receive, scope: Scope) -> Receive:
@@ -45,14 +64,7 @@ def _counting(receive: Receive, scope: Scope) -> Receive:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > scope[MAX_BODY_SIZE_SCOPE_KEY]:
-                raise HTTPException(413, "Content Too Large")
+                raise _TooLarge()
         return message
 
     return counted
-
-
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    # COMPAT: inside an application the exception handlers answer, as for a 404.
-    if "app" in scope:
-        raise HTTPException(413, "Content Too Large")
-    await PlainTextResponse("Content Too Large", 413)(scope, receive, send)

@@ -17,6 +17,7 @@ from minifast.exceptions import WebSocketRequestValidationError
 from minifast.middleware import Middleware, build_stack
 from minifast.middleware.errors import ServerErrorMiddleware
 from minifast.middleware.exceptions import ExceptionMiddleware
+from minifast.responses import PlainTextResponse
 from minifast.types import ASGIApp, Message, Receive, Scope, Send
 from tests.support import framework, http_scope, import_from
 
@@ -558,3 +559,19 @@ def test_build_stack_first_is_outermost() -> None:
     assert isinstance(stack, Named)
     assert isinstance(stack.app, Named)
     assert stack.app.app is echo_type
+
+
+def test_handlers_added_to_the_scope_table_during_a_request_answer() -> None:
+    """COMPAT: extensions add handlers to scope["starlette.exception_handlers"] mid-request."""
+
+    def teapot(request: Any, exc: Exception) -> Any:  # sync: run in the thread pool
+        return PlainTextResponse("added late", status_code=418)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        class_handlers, _ = scope["starlette.exception_handlers"]
+        class_handlers[LookupError] = teapot
+        raise KeyError("k")
+
+    outcome = http(ExceptionMiddleware(app, handlers={}))
+    assert outcome.statuses == [418]
+    assert outcome.messages[-1]["body"] == b"added late"
