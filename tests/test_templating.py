@@ -86,3 +86,34 @@ async def test_the_debug_extension_is_told_the_template_and_context(template_dir
         "http.response.start",
         "http.response.body",
     ]
+
+
+@pytest.mark.parametrize("path", ["/items/7", "/items/7?debug=1"])
+def test_templates_render_as_starlettes(template_dir: Path, path: str) -> None:
+    """The same toolkit app on Starlette and on minifast: context, url_for, processors."""
+    import importlib
+
+    (template_dir / "page.html").write_text(
+        "{{ url_for('page', item_id=item_id) }} {{ item_id }} {{ who }} {{ request.url.query }}"
+    )
+
+    def who(request: Any) -> dict[str, str]:
+        return {"who": "processor"}
+
+    answers = []
+    for name in ("starlette", "minifast"):
+        load = lambda module, name=name: importlib.import_module(f"{name}.{module}")  # noqa: E731
+        templates = load("templating").Jinja2Templates(
+            directory=str(template_dir), context_processors=[who]
+        )
+
+        async def page(request: Any, templates: Any = templates) -> Any:
+            item_id = request.path_params["item_id"]
+            return templates.TemplateResponse(request, "page.html", {"item_id": item_id})
+
+        route = load("routing").Route("/items/{item_id:int}", page, name="page")
+        app = load("applications").Starlette(routes=[route])
+        answer = TestClient(app).get(path)  # one client for both: the apps differ
+        answers.append((answer.status_code, answer.headers["content-type"], answer.text))
+    assert answers[0] == answers[1]
+    assert answers[1][2].startswith("http://testserver/items/7 7 processor")
