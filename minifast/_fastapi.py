@@ -10,6 +10,7 @@ from typing import Any
 import minifast
 from minifast import *  # noqa: F403 - the public names, as `from fastapi import X` expects
 from minifast import __all__ as __all__
+from minifast.compat import submodule
 
 __version__ = "0.163.2"
 # A package, so that `fastapi.X` can be imported below it: compat's import hook finds each
@@ -18,5 +19,7 @@ __path__: list[str] = []
 
 
 def __getattr__(name: str) -> Any:
-    """Anything else minifast's package has (its submodules, once imported)."""
-    return getattr(minifast, name)
+    """Anything else minifast's package has, or its submodule of that name."""
+    if hasattr(minifast, name):
+        return getattr(minifast, name)
+    return submodule(name)

@@ -67,6 +67,17 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
         return importlib.machinery.ModuleSpec(fullname, _AliasLoader(module), is_package=False)
 
 
+def submodule(name: str) -> ModuleType:
+    """`minifast.<name>`, for `from fastapi import staticfiles` on the top-level stand-ins
+    (_fastapi.py, _starlette.py), whose own names are not `fastapi` and `starlette`."""
+    try:
+        return importlib.import_module(f"minifast.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"minifast.{name}":
+            raise
+        raise AttributeError(f"module 'minifast' has no attribute {name!r}") from None
+
+
 def _is_installed() -> bool:
     return any(isinstance(finder, _AliasFinder) for finder in sys.meta_path)
 

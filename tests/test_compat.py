@@ -38,8 +38,15 @@ def test_fastapi_and_starlette_modules_are_minifast_modules() -> None:
     import fastapi
     import fastapi.responses
     import starlette.middleware.cors
-    from fastapi import FastAPI
+    from fastapi import (
+        FastAPI,
+        staticfiles,  # a submodule not yet imported, named from the top level
+    )
+    from starlette import status
 
+    assert (staticfiles, status) == (minifast.staticfiles, minifast.status)
+    with pytest.raises(ImportError):
+        from starlette import no_such_module  # noqa: F401
     assert fastapi.__version__ == "0.163.2"  # the top level is minifast's, with that version
     assert FastAPI is minifast.MiniFast
     assert fastapi.responses is minifast.responses
