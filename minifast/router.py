@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
@@ -25,6 +25,7 @@ from minifast.routes import (
     NoMatchFound,
     Route,
     WebSocketRoute,
+    match_template,
     refuse,
     route_path,
 )
@@ -273,13 +274,7 @@ class Mount(BaseRoute):
 
     def match_path(self, path: str) -> dict[str, Any] | None:
         # As the index matches a mount: its template, then "/" and anything, kept as "path".
-        matched = self._with_rest.regex.match(path)
-        if matched is None:
-            return None
-        convertors = self._with_rest.convertors
-        return {
-            name: convertors[name].convert(value) for name, value in matched.groupdict().items()
-        }
+        return match_template(self._with_rest, path)
 
     def child_scope(self, scope: Scope, path_params: dict[str, Any]) -> Scope:
         # What the prefix consumed joins root_path; the rest of the path is the app's.
@@ -298,15 +293,10 @@ class Mount(BaseRoute):
         await self.app(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        if not self.template.param_names <= path_params.keys():
-            raise NoMatchFound(name, path_params)
-        prefix_params = {key: path_params.pop(key) for key in self.template.param_names}
-        prefix = self.template.url_path(prefix_params)
-        if name == self.name and set(path_params) == {"path"}:
-            return URLPath(prefix + "/" + str(path_params["path"]).lstrip("/"), "http")
-        for child in _child_urls(self.name, self.routes, name, path_params):
-            return URLPath(prefix + str(child), child.protocol, child.host)
-        raise NoMatchFound(name, path_params)
+        def under_prefix(prefix: str, path: str, protocol: str, host: str) -> URLPath:
+            return URLPath(prefix + "/" + path.lstrip("/"), protocol, host)
+
+        return _contained_url(self, name, path_params, under_prefix)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Mount) and (self.path, self.app) == (other.path, other.app)
@@ -345,28 +335,14 @@ class Host(BaseRoute):
         child = {"path_params": {**scope.get("path_params", {}), **path_params}}
         return Match.FULL, {**child, "endpoint": self.app}
 
-    def match_path(self, path: str) -> dict[str, Any] | None:
-        matched = self.template.regex.match(path)
-        if matched is None:
-            return None
-        convertors = self.template.convertors
-        return {
-            name: convertors[name].convert(value) for name, value in matched.groupdict().items()
-        }
-
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        if not self.template.param_names <= path_params.keys():
-            raise NoMatchFound(name, path_params)
-        host_params = {key: path_params.pop(key) for key in self.template.param_names}
-        host = self.template.url_path(host_params)
-        if name == self.name and set(path_params) == {"path"}:
-            return URLPath(str(path_params["path"]), "http", host)
-        for child in _child_urls(self.name, self.routes, name, path_params):
-            return URLPath(str(child), child.protocol, host)
-        raise NoMatchFound(name, path_params)
+        def on_host(host: str, path: str, protocol: str, _: str) -> URLPath:
+            return URLPath(path, protocol, host)
+
+        return _contained_url(self, name, path_params, on_host)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Host) and (self.host, self.app) == (other.host, other.app)
@@ -377,20 +353,33 @@ class Host(BaseRoute):
         return f"{type(self).__name__}(host={self.host!r}, name={self.name!r}, app={self.app!r})"
 
 
-def _child_urls(
-    own_name: str | None, routes: list[BaseRoute], name: str, path_params: dict[str, Any]
-) -> Iterator[URLPath]:
-    """URLs of `name` ("<own name>:<child name>" when the container is named) inside."""
-    if own_name is not None:
-        if not name.startswith(own_name + ":"):
-            return
-        name = name[len(own_name) + 1 :]
-    for route in routes:
+def _contained_url(
+    container: Mount | Host,
+    name: str,
+    path_params: dict[str, Any],
+    join: Callable[[str, str, str, str], URLPath],
+) -> URLPath:
+    """A Mount's or Host's url_path_for: its own name with a `path`, or a route inside it
+    ("<container name>:<route name>" when the container is named). `join` puts the filled-in
+    template (a path prefix, or a host) together with the path, protocol and host found."""
+    own = container.template.param_names
+    if not own <= path_params.keys():
+        raise NoMatchFound(name, path_params)
+    filled = container.template.url_path({key: path_params.pop(key) for key in own})
+    if name == container.name and set(path_params) == {"path"}:
+        return join(filled, str(path_params["path"]), "http", "")
+    inner_name = name
+    if container.name is not None:
+        if not name.startswith(container.name + ":"):
+            raise NoMatchFound(name, path_params)
+        inner_name = name[len(container.name) + 1 :]
+    for route in container.routes:
         try:
-            yield route.url_path_for(name, **path_params)
+            found = route.url_path_for(inner_name, **path_params)
         except NoMatchFound:
             continue
-        return
+        return join(filled, str(found), found.protocol, found.host)
+    raise NoMatchFound(name, path_params)
 
 
 def _hostname(host: str) -> str:

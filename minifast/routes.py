@@ -41,6 +41,15 @@ class Match(Enum):
     FULL = 2
 
 
+def match_template(template: PathTemplate, text: str) -> dict[str, Any] | None:
+    """The converted parameters if `text` (a path, or a host) fits `template`, else None."""
+    matched = template.regex.match(text)
+    if matched is None:
+        return None
+    convertors = template.convertors
+    return {name: convertors[name].convert(value) for name, value in matched.groupdict().items()}
+
+
 def get_name(endpoint: Callable[..., Any]) -> str:
     """A route's default name: the function's or the class's name."""
     return getattr(endpoint, "__name__", type(endpoint).__name__)
@@ -125,13 +134,7 @@ class BaseRoute:
 
     def match_path(self, path: str) -> dict[str, Any] | None:
         """The converted path parameters if `path` fits this route's template."""
-        matched = self.template.regex.match(path)
-        if matched is None:
-            return None
-        convertors = self.template.convertors
-        return {
-            name: convertors[name].convert(value) for name, value in matched.groupdict().items()
-        }
+        return match_template(self.template, path)
 
     def child_scope(self, scope: Scope, path_params: dict[str, Any]) -> Scope:
         """What a match adds to the scope before `handle` runs."""
