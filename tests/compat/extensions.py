@@ -7,6 +7,12 @@ installed package, never a copy of its source. Each suite runs whole in one pyte
 (pytest's start-up, about a second, would cost more per file than the files' tests), the
 suites side by side; its test ids are the extension's, read against `baseline_extensions.txt`
 (`<name> <test id>` per line: the tests passing on FastAPI itself).
+
+An extension whose sdist ships no tests is backed instead by a folder of ours under
+`own_suites/`: an app using the installed package as its documentation shows, and tests of it,
+laid out as an sdist would be (the folder is the suite's root). Their files are named
+`check_*.py`, so the project's own pytest run, where those packages are not installed, never
+collects them.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from pathlib import Path
 from tests.compat.harness import CACHE, HERE, UnitResult, venv_python
 
 SOURCES = CACHE / "extensions"
+OWN_SUITES = HERE / "own_suites"
 BASELINE = HERE / "baseline_extensions.txt"
 # What each sdist holds that its tests need: the tests and the files pytest reads settings from.
 _KEPT = ("tests/", "pyproject.toml", "setup.cfg", "pytest.ini", "pytest.toml", "tox.ini")
@@ -38,9 +45,13 @@ class Extension:
     pytest_args: tuple[str, ...] = ()
     # Files the suite reads but the sdist does not ship, as {relative path: content}.
     missing_files: tuple[tuple[str, str], ...] = ()
+    # Whether the suite is ours, in own_suites/<name>/, rather than the sdist's.
+    is_own_suite: bool = False
 
     @property
     def root(self) -> Path:
+        if self.is_own_suite:
+            return OWN_SUITES / self.name
         return SOURCES / f"{self.name}-{self.version}"
 
 
@@ -62,13 +73,17 @@ EXTENSIONS = (
         pytest_args=("-m", "not integration and not experimentation"),
     ),
     Extension("fastapi-csrf-protect", "1.0.7", "CSRF protection: dependency and settings"),
+    Extension("slowapi", "0.1.10", "rate limiting: decorator, middleware", is_own_suite=True),
+    Extension(
+        "starsessions", "2.2.1", "server-side sessions: middleware, store", is_own_suite=True
+    ),
 )
 
 
 def ensure_sources(extensions: Iterable[Extension]) -> None:
-    """Download each extension's sdist once and extract its tests."""
+    """Download each extension's sdist once and extract its tests; our own suites need none."""
     for extension in extensions:
-        if not extension.root.exists():
+        if not extension.is_own_suite and not extension.root.exists():
             _download(extension)
         _write_missing_files(extension)
 
