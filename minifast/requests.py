@@ -39,7 +39,9 @@ class HTTPConnection(Mapping[str, Any]):
     _cookies: dict[str, str] | None = None
     _url: URL | None = None
 
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
+        # COMPAT: `receive` is accepted and unused, as Starlette's is: middleware written for
+        # it builds a connection from (scope, receive) whatever the scope's type.
         self.scope = scope
 
     def __getitem__(self, key: str) -> Any:

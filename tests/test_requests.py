@@ -521,3 +521,13 @@ def test_scope_values_set_by_middleware_need_that_middleware(name: str) -> None:
         messages.append(str(raised.value))
         assert getattr(request_class({**http_scope(), name: {"v": 1}}), name) == {"v": 1}
     assert messages[0] == messages[1]
+
+
+def test_a_connection_takes_receive_and_ignores_it() -> None:
+    """COMPAT: middleware (starsessions) builds HTTPConnection(scope, receive)."""
+
+    async def receive() -> Any:
+        raise AssertionError("not called")  # pragma: no cover
+
+    connection = HTTPConnection(http_scope(path="/x"), receive)
+    assert connection.url.path == "/x"
