@@ -232,23 +232,23 @@ async def resolve_callable(
     values: dict[str, Any] = {}
     errors: ErrorList = []
     for dependency in plan.dependencies:
-        value, failed = await _resolve_dependency(dependency, context)
+        value, failed = await resolve_dependency(dependency, context)
         if failed:
             errors.extend(failed)
         elif dependency.name is not None:
             values[dependency.name] = value
     for source in plan.sources:
-        errors.extend(_resolve_source(source, context.request, values))
+        errors.extend(resolve_source(source, context.request, values))
     if plan.body is not None and plan.body.form is not None:
         errors.extend(await resolve_form(plan.body.form, context.body, values))
     elif plan.body is not None:
-        errors.extend(_resolve_body(plan.body, context.body, values))
+        errors.extend(resolve_body(plan.body, context.body, values))
     for name, what in plan.injected:
         values[name] = _injected(what, plan, context)
     return values, errors
 
 
-def _resolve_source(
+def resolve_source(
     source: SourcePlan, request: HTTPConnection, values: dict[str, Any]
 ) -> ErrorList:
     """The parameters of one source (path, query, header or cookie), validated in one call."""
@@ -279,7 +279,7 @@ def _named_by_key(errors: ErrorList, source: SourcePlan) -> ErrorList:
     return errors
 
 
-async def _resolve_dependency(
+async def resolve_dependency(
     dependency: DependencyPlan, context: _Context
 ) -> tuple[Any, ErrorList]:
     if dependency.scope == "lifespan":
@@ -458,7 +458,7 @@ def _lookup(container: Any, key: str, is_sequence: bool) -> Any:
     return container.getlist(key) if hasattr(container, "getlist") else [container[key]]
 
 
-def _resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorList:
+def resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorList:
     """Body parameters from the parsed JSON (or bytes) body."""
     if body.embedded:
         if parsed is not PydanticUndefined and not isinstance(parsed, dict):

@@ -55,7 +55,11 @@ class Starlette:
         await self.middleware_stack(scope, receive, send)
 
     def build_middleware_stack(self) -> ASGIApp:
-        """Server errors outermost, the body limit, user middleware, handled exceptions, router."""
+        """The layers around the router (see middleware_layers), built once."""
+        return build_stack(self.router.middleware_stack, self.middleware_layers())
+
+    def middleware_layers(self) -> list[Middleware]:
+        """Server errors outermost, the body limit, user middleware, handled exceptions."""
         error_handler = None
         handled: dict[Any, ExceptionHandler] = {}
         for key, handler in self.exception_handlers.items():
@@ -68,7 +72,7 @@ class Starlette:
             layers.append(Middleware(RequestBodyLimitMiddleware, max_body_size=self.max_body_size))
         layers += self.user_middleware
         layers.append(Middleware(ExceptionMiddleware, handlers=handled, debug=self.debug))
-        return build_stack(self.router.middleware_stack, layers)
+        return layers
 
     # -- registration -------------------------------------------------------------------
 
