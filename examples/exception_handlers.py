@@ -50,8 +50,8 @@ async def validation_exception_handler(
         {"field": " → ".join(str(loc) for loc in err["loc"]), "message": err["msg"]}
         for err in exc.errors()
     ]
-    # The lesson writes HTTP_422_UNPROCESSABLE_ENTITY, the name RFC 9110 retired. FastAPI 0.163
-    # (through Starlette) warns when it is read, so this uses the current name for the same 422.
+    # The lesson writes HTTP_422_UNPROCESSABLE_ENTITY, the name RFC 9110 retired. It still works,
+    # with a deprecation warning (in minifast as in FastAPI 0.163), so this uses the current name.
     return JSONResponse(
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         content={"errors": errors},

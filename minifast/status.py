@@ -79,8 +79,25 @@ WS_1013_TRY_AGAIN_LATER = 1013
 WS_1014_BAD_GATEWAY = 1014
 WS_1015_TLS_HANDSHAKE = 1015
 
-# COMPAT: older names for the same codes; the lesson still uses HTTP_422_UNPROCESSABLE_ENTITY.
-HTTP_413_REQUEST_ENTITY_TOO_LARGE = 413
-HTTP_414_REQUEST_URI_TOO_LONG = 414
-HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE = 416
-HTTP_422_UNPROCESSABLE_ENTITY = 422
+# COMPAT: older names for the same codes (the lesson still writes HTTP_422_UNPROCESSABLE_ENTITY).
+# They work, with a warning naming the current one, as in FastAPI 0.163.
+_RENAMED = {
+    "HTTP_413_REQUEST_ENTITY_TOO_LARGE": "HTTP_413_CONTENT_TOO_LARGE",
+    "HTTP_414_REQUEST_URI_TOO_LONG": "HTTP_414_URI_TOO_LONG",
+    "HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE": "HTTP_416_RANGE_NOT_SATISFIABLE",
+    "HTTP_422_UNPROCESSABLE_ENTITY": "HTTP_422_UNPROCESSABLE_CONTENT",
+}
+
+
+def __getattr__(name: str) -> int:
+    current = _RENAMED.get(name)
+    if current is None:
+        raise AttributeError(f"module 'minifast.status' has no attribute {name!r}")
+    import warnings  # PERF: only an old name needs it
+
+    from minifast.exceptions import StarletteDeprecationWarning
+
+    message = f"'{name}' is deprecated. Use '{current}' instead."
+    warnings.warn(message, StarletteDeprecationWarning, stacklevel=2)
+    code: int = globals()[current]
+    return code

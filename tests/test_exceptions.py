@@ -250,10 +250,10 @@ LESSON_CASES = {
 @pytest.mark.parametrize(("path", "status", "body"), LESSON_CASES.values(), ids=LESSON_CASES)
 def test_lesson_part9_handlers(path: str, status: int, body: dict[str, Any]) -> None:
     if status == 422:
-        # COMPAT: FastAPI (Starlette) warns that HTTP_422_UNPROCESSABLE_ENTITY is deprecated;
-        # minifast keeps the old name silently.
-        with pytest.warns(UserWarning, match="HTTP_422_UNPROCESSABLE_ENTITY"):
+        # COMPAT: both warn that HTTP_422_UNPROCESSABLE_ENTITY is deprecated (once each).
+        with pytest.warns(UserWarning, match="HTTP_422_UNPROCESSABLE_ENTITY") as warned:
             response = compare(build_lesson, "GET", path)
+        assert len(warned) == 2
     else:
         response = compare(build_lesson, "GET", path)
     assert response.status == status
@@ -267,7 +267,8 @@ async def test_lesson_part9_with_async_client() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         found = await client.get("/items/1")
         missing = await client.get("/items/2")
-        invalid = await client.get("/items/abc")
+        with pytest.warns(UserWarning, match="HTTP_422_UNPROCESSABLE_ENTITY"):  # as FastAPI
+            invalid = await client.get("/items/abc")
     assert (found.status_code, found.json()) == (200, {"id": 1, "name": "widget"})
     assert missing.json() == {"error": "item_not_found", "item_id": 2}
     assert invalid.json()["errors"][0]["field"] == "path → item_id"
@@ -350,3 +351,22 @@ def test_an_unhashable_endpoint_is_located_too() -> None:
 
     where = endpoint_context(Endpoint(), {}, "GET")
     assert where == {}
+
+
+@pytest.mark.parametrize(
+    "old", ["HTTP_413_REQUEST_ENTITY_TOO_LARGE", "HTTP_414_REQUEST_URI_TOO_LONG",
+            "HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE", "HTTP_422_UNPROCESSABLE_ENTITY"],
+)  # fmt: skip
+def test_old_status_names_work_with_starlettes_warning(old: str) -> None:
+    import starlette.status as reference
+
+    from minifast import status as ours
+
+    messages = []
+    for module in (reference, ours):
+        with pytest.warns(UserWarning) as warned:
+            code = getattr(module, old)
+        messages.append((code, str(warned[0].message)))
+    assert messages[0] == messages[1]
+    with pytest.raises(AttributeError):
+        ours.HTTP_999_NOTHING  # noqa: B018
