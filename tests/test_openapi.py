@@ -723,3 +723,16 @@ def test_bytes_read_or_written_as_base64_say_so_as_fastapi() -> None:
     schemas = json.loads(ours.body)["components"]["schemas"]
     assert schemas["Base64In"]["properties"]["data"]["contentEncoding"] == "base64"
     assert schemas["Base64Out"]["properties"]["data"]["contentEncoding"] == "base64"
+
+
+def test_a_malformed_contact_email_fails_when_the_document_is_built() -> None:
+    """As in FastAPI: the contact is checked (with email-validator installed)."""
+    import pydantic
+
+    from minifast import FastAPI
+
+    for app_class in (pytest.importorskip("fastapi").FastAPI, FastAPI):
+        with pytest.raises(pydantic.ValidationError, match="email"):
+            app_class(contact={"email": "not-an-email"}).openapi()
+    good = FastAPI(contact={"name": "Team", "email": "team@example.com"}).openapi()
+    assert good["info"]["contact"] == {"name": "Team", "email": "team@example.com"}

@@ -14,6 +14,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
+try:  # COMPAT: a contact's email is checked when email-validator is installed, as in FastAPI
+    import email_validator  # noqa: F401 - pydantic's EmailStr needs it
+    from pydantic import EmailStr as Email
+except ImportError:  # pragma: no cover - email-validator is a dev dependency
+    Email = str  # type: ignore[misc]
+
 
 class BaseModelWithConfig(BaseModel):
     """An OpenAPI object: unknown keys (the `x-` extensions) are kept."""
@@ -24,7 +30,7 @@ class BaseModelWithConfig(BaseModel):
 class Contact(BaseModelWithConfig):
     name: str | None = None
     url: str | None = None
-    email: str | None = None
+    email: Email | None = None
 
 
 class License(BaseModelWithConfig):

@@ -39,6 +39,7 @@ from minifast.openapi._schemas import (
     SchemaField,
     Schemas,
 )
+from minifast.openapi.models import Contact
 from minifast.routes import BaseRoute
 
 # COMPAT: FastAPI documents a body for GET too, and not for OPTIONS or TRACE.
@@ -100,6 +101,8 @@ def get_openapi(
     external_docs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The document for these routes (and webhooks), as FastAPI's `get_openapi` builds it."""
+    if contact is not None:  # COMPAT: a malformed email fails here, as FastAPI's document does
+        Contact.model_validate(contact)
     operations, hooks = _compile_operations(routes), _compile_operations(webhooks)
     fields = [field for operation in (*operations, *hooks) for field in operation.fields()]
     document = _Document(Schemas(fields, separate_input_output_schemas))
