@@ -13,17 +13,13 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
 import anyio
 
-from minifast.datastructures import FormData, Headers, UploadFile, spooled_file
+from minifast.datastructures import FormData, FormLimits, Headers, UploadFile, spooled_file
 from minifast.exceptions import HTTPException
 from minifast.types import RawHeaders
-
-if TYPE_CHECKING:
-    from minifast.requests import FormLimits
 
 _MAX_HEADER_BYTES = 16 * 1024  # a part's header block; browsers send a few hundred bytes
 _TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 header field name

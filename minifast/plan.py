@@ -20,14 +20,18 @@ import typing
 from collections import UserDict
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 import typing_extensions
 from pydantic import TypeAdapter
 from pydantic_core import SchemaValidator
 
 from minifast import params
-from minifast._decorators import DEFAULT_MAX_BODY_SIZE
+from minifast._decorators import (
+    DEFAULT_MAX_BODY_SIZE,
+    EndpointDeclaration,
+    ResponseDeclaration,
+)
 from minifast._form_plan import FormPlan, compile_form
 from minifast._nonblocking import cannot_block
 from minifast._parameters import (
@@ -49,9 +53,6 @@ from minifast.security.base import SecurityBase
 from minifast.security.oauth2 import SecurityScopes
 from minifast.serialization import ResponsePlan, compile_response
 from minifast.websockets import WebSocket
-
-if TYPE_CHECKING:
-    from minifast.api_routes import APIRoute, APIWebSocketRoute
 
 
 class CallKind(Enum):
@@ -153,7 +154,7 @@ class _Compiling(NamedTuple):
 
 
 def compile_endpoint(
-    route: APIRoute | APIWebSocketRoute,
+    route: EndpointDeclaration,
     overrides: Mapping[Callable[..., Any], Callable[..., Any]] | None = None,
 ) -> EndpointPlan:
     """Read the endpoint (and its dependencies) once; fail now, at import, if it is wrong.
@@ -171,13 +172,15 @@ def compile_endpoint(
         if body_params:
             raise FastAPIError(f"websocket endpoint {route.path} cannot read a request body")
         return EndpointPlan(plan, None, False, (), _has_generators(plan))
-    response = compile_response(route, plan.call, _GENERATORS.get(plan.kind))
+    # An HTTP route's declaration also says how it answers (see ResponseDeclaration).
+    answering = cast(ResponseDeclaration, route)
+    response = compile_response(answering, plan.call, _GENERATORS.get(plan.kind))
     return EndpointPlan(
         plan, response, reads_body=bool(body_params), body_params=body_params,
         has_cleanup=_has_generators(plan), reads_form=is_form,
-        max_body_size=route.options.get("max_body_size", DEFAULT_MAX_BODY_SIZE),
+        max_body_size=answering.options.get("max_body_size", DEFAULT_MAX_BODY_SIZE),
         exits_before_response=_has_generators(plan, scope="function"),
-        json_without_content_type=not route.options.get("strict_content_type", True),
+        json_without_content_type=not answering.options.get("strict_content_type", True),
     )  # fmt: skip
 
 
@@ -456,10 +459,10 @@ class DependencyOverrides(UserDict[Callable[..., Any], Callable[..., Any]]):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.plans: dict[APIRoute | APIWebSocketRoute, EndpointPlan] = {}
+        self.plans: dict[EndpointDeclaration, EndpointPlan] = {}
         super().__init__(*args, **kwargs)
 
-    def plan_for(self, route: APIRoute | APIWebSocketRoute) -> EndpointPlan:
+    def plan_for(self, route: EndpointDeclaration) -> EndpointPlan:
         plan = self.plans.get(route)
         if plan is None:
             plan = self.plans[route] = compile_endpoint(route, self)

@@ -31,6 +31,7 @@ from minifast._parameters import Source, SourcePlan
 from minifast._read_inputs import resolve_form, resolve_group, validate_one
 from minifast.background import BackgroundTasks
 from minifast.concurrency import contextmanager_in_threadpool, run_in_threadpool
+from minifast.datastructures import DEFAULT_MAX_FILE_SIZE
 from minifast.exceptions import (
     FastAPIError,
     HTTPException,
@@ -44,7 +45,7 @@ from minifast.plan import (
     DependencyPlan,
     EndpointPlan,
 )
-from minifast.requests import DEFAULT_MAX_FILE_SIZE, HTTPConnection, Request
+from minifast.requests import HTTPConnection, Request
 from minifast.responses import Response
 from minifast.security.oauth2 import SecurityScopes
 from minifast.serialization import build_response, build_stream, injected_response

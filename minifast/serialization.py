@@ -30,6 +30,7 @@ import anyio  # PERF: its `lowlevel` loads on first use (see concurrency.py)
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import SchemaSerializer, SchemaValidator
 
+from minifast._decorators import ResponseDeclaration
 from minifast._types_util import call_target, uses_pydantic_v1
 from minifast.background import BackgroundTasks
 from minifast.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -45,7 +46,6 @@ from minifast.types import Receive, Scope, Send
 from minifast.validation import endpoint_context, located_errors
 
 if TYPE_CHECKING:
-    from minifast.api_routes import APIRoute
     from minifast.requests import Request
 
 # Annotations whose argument is the type of each item a generator endpoint yields.
@@ -104,7 +104,7 @@ class ResponsePlan:
 
 
 def compile_response(
-    route: APIRoute,
+    route: ResponseDeclaration,
     endpoint: Callable[..., Any],
     generator: Literal["async", "sync"] | None = None,
 ) -> ResponsePlan:
@@ -146,7 +146,7 @@ def compile_response(
 
 
 def _response_model(
-    route: APIRoute, endpoint: Callable[..., Any], stream: StreamPlan | None
+    route: ResponseDeclaration, endpoint: Callable[..., Any], stream: StreamPlan | None
 ) -> Any:
     """`response_model=`, else the return annotation, unless a stream's annotation names items."""
     if "response_model" in route.options:
@@ -173,7 +173,9 @@ def _dump_options(options: Any) -> dict[str, Any]:
     }
 
 
-def _compile_stream(route: APIRoute, endpoint: Callable[..., Any], is_async: bool) -> StreamPlan:
+def _compile_stream(
+    route: ResponseDeclaration, endpoint: Callable[..., Any], is_async: bool
+) -> StreamPlan:
     """JSON Lines by default, SSE for an EventSourceResponse, raw for any other chosen class.
 
     COMPAT: as in FastAPI, the item type comes from the annotation only, not from

@@ -12,10 +12,9 @@ from pydantic import TypeAdapter
 
 from minifast import FastAPI, Request, UploadFile
 from minifast import formparsers as formparsers_module
-from minifast.datastructures import FormData, Headers, spooled_file
+from minifast.datastructures import FormData, FormLimits, Headers, spooled_file
 from minifast.exceptions import HTTPException
 from minifast.formparsers import parse_form, parse_options
-from minifast.requests import FormLimits
 from minifast.testclient import TestClient
 from tests.support import multipart, part
 

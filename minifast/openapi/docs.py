@@ -16,17 +16,26 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from minifast.exceptions import HTTPException
 from minifast.requests import Request
 from minifast.responses import HTMLResponse
 
 if TYPE_CHECKING:
-    from minifast.applications import MiniFast
     from minifast.responses import FileResponse
 
 SwaggerUIAssets = Literal["cdn", "local"]
+
+
+class DocsSettings(Protocol):
+    """What the docs pages read of the app, on each request (so later changes show)."""
+
+    title: str
+    openapi_url: str | None
+    swagger_ui_oauth2_redirect_url: str | None
+    swagger_ui_init_oauth: dict[str, Any] | None
+    swagger_ui_parameters: dict[str, Any] | None
 Endpoint = Callable[[Request], Awaitable[Any]]
 
 _SWAGGER_UI_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
@@ -284,7 +293,7 @@ def _swagger_ui_folder() -> Path:
     return folder
 
 
-def swagger_ui_endpoint(app: MiniFast, assets: _SwaggerUIAssetsPlan) -> Endpoint:
+def swagger_ui_endpoint(app: DocsSettings, assets: _SwaggerUIAssetsPlan) -> Endpoint:
     """/docs: reads the app's settings per request, as FastAPI does, so later changes show."""
 
     async def swagger_ui_html(request: Request) -> HTMLResponse:
@@ -324,7 +333,7 @@ async def swagger_ui_redirect(request: Request) -> HTMLResponse:
     return get_swagger_ui_oauth2_redirect_html()
 
 
-def redoc_endpoint(app: MiniFast) -> Endpoint:
+def redoc_endpoint(app: DocsSettings) -> Endpoint:
     async def redoc_html(request: Request) -> HTMLResponse:
         openapi_url = _root_path(request) + (app.openapi_url or "")
         return get_redoc_html(openapi_url=openapi_url, title=f"{app.title} - ReDoc")

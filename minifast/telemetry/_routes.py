@@ -20,6 +20,7 @@ from pydantic_core import PydanticUndefined
 from minifast.api_routes import APIRoute, APIWebSocketRoute, current_plan
 from minifast.background import BackgroundTask, BackgroundTasks, run_logged
 from minifast.concurrency import run_in_threadpool
+from minifast.datastructures import DEFAULT_MAX_FILE_SIZE
 from minifast.exceptions import (
     FastAPIError,
     RequestValidationError,
@@ -27,7 +28,7 @@ from minifast.exceptions import (
 )
 from minifast.frontend import FrontendGroup, join_paths
 from minifast.plan import CallablePlan, CallKind, EndpointPlan
-from minifast.requests import DEFAULT_MAX_FILE_SIZE, Request
+from minifast.requests import Request
 from minifast.resolve import _Context, call, read_body, resolve_callable
 from minifast.responses import Response
 from minifast.router import Mount
