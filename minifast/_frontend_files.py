@@ -8,10 +8,9 @@ import stat
 
 import anyio.to_thread
 
-from minifast._file_response import FileResponse
 from minifast.datastructures import URL, Headers
 from minifast.exceptions import HTTPException
-from minifast.responses import RedirectResponse, Response
+from minifast.responses import FileResponse, RedirectResponse, Response
 from minifast.staticfiles import StaticFiles, _file_response
 from minifast.types import Scope
 

@@ -5,24 +5,25 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import os
+import stat
 import sys
 import warnings
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from datetime import datetime
-from email.utils import format_datetime
-from typing import TYPE_CHECKING, Any, Literal
+from email.utils import format_datetime, formatdate
+from typing import Any, Literal
 from urllib.parse import quote
 
 import anyio
 
+from minifast._ranges import Piece, RangeError, Span, length, multipart, parse_range
 from minifast.background import BackgroundTask
 from minifast.concurrency import iterate_in_threadpool
-from minifast.datastructures import URL, MutableHeaders, encode_header
+from minifast.datastructures import URL, Headers, MutableHeaders, encode_header
 from minifast.exceptions import FastAPIDeprecationWarning
 from minifast.types import RawHeaders, Receive, Scope, Send
-
-if TYPE_CHECKING:
-    from minifast._file_response import FileResponse
 
 # HTTP: these statuses never carry a body, so they never carry a content-length either.
 _BODILESS = frozenset({204, 304})
@@ -355,14 +356,174 @@ async def _cancel_on_disconnect(receive: Receive, cancel_scope: anyio.CancelScop
             return
 
 
-def __getattr__(name: str) -> Any:
-    """PERF: FileResponse (and mimetypes) load when first asked for: -0.8 ms of start-up."""
-    if name == "FileResponse":  # it builds on Response, so its module imports this one
-        from minifast._file_response import FileResponse
+# -- files ----------------------------------------------------------------------------
+# How a file is sent: the file is stat'ed once per request (unless a stat_result was given) to
+# fill content-length, last-modified and etag. A `Range` header on a 200 GET/HEAD, when any
+# `If-Range` still matches, picks a 206 answer: one range is sent as is, several as a
+# multipart/byteranges body (see _ranges.py); a bad header answers 400 or 416 instead. The
+# body is read 64 KiB at a time in worker threads, so memory stays flat however large the file.
 
-        globals()["FileResponse"] = FileResponse  # the next lookup is a plain attribute
-        return FileResponse
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+class FileResponse(Response):
+    """The file at `path`; `filename` makes browsers save it under that name."""
+
+    chunk_size = 64 * 1024
+    # COMPAT: with more ranges than this FastAPI ignores the header and sends the whole file.
+    max_ranges = 100
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+        filename: str | None = None,
+        stat_result: os.stat_result | None = None,
+        content_disposition_type: str = "attachment",
+    ) -> None:
+        self.path = path
+        self.status_code = status_code
+        self.filename = filename
+        if media_type is None:
+            from mimetypes import guess_type  # PERF: with the first file: -0.8 ms of start-up
+
+            media_type = guess_type(filename or path)[0] or "application/octet-stream"
+        self.media_type = media_type
+        self.background = background
+        self.init_headers(headers)
+        self.headers.setdefault("accept-ranges", "bytes")
+        if filename is not None:
+            disposition = _content_disposition(filename, content_disposition_type)
+            self.headers.setdefault("content-disposition", disposition)
+        self.stat_result = stat_result
+        if stat_result is not None:
+            self.set_stat_headers(stat_result)
+
+    def _content_length(self) -> int | None:
+        return None  # known only once the file is stat'ed: see set_stat_headers
+
+    def set_stat_headers(self, stat_result: os.stat_result) -> None:
+        """Fill content-length, last-modified and etag, unless the caller set them."""
+        headers = self.headers
+        headers.setdefault("content-length", str(stat_result.st_size))
+        headers.setdefault("last-modified", formatdate(stat_result.st_mtime, usegmt=True))
+        headers.setdefault("etag", _etag(stat_result))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        size = (self.stat_result or await self._stat()).st_size
+        try:
+            status, headers, pieces = self._plan_body(scope, size)
+        except RangeError as error:
+            # COMPAT: FastAPI answers with the error response alone; background tasks don't run.
+            refusal = PlainTextResponse(error.detail, error.status, error.headers)
+            await refusal(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        body = pieces or [(0, size)]
+        if scope.get("method") == "HEAD":
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        elif pieces is None and "http.response.pathsend" in scope.get("extensions", {}):
+            await send({"type": "http.response.pathsend", "path": str(self.path)})
+        elif _server_reports_disconnect(scope):
+            await self._send_pieces(send, body)
+        else:
+            await _run_until_disconnect(receive, lambda: self._send_pieces(send, body))
+        if self.background is not None:
+            await self.background()
+
+    async def _stat(self) -> os.stat_result:
+        try:
+            stat_result = await anyio.to_thread.run_sync(os.stat, self.path)
+        except FileNotFoundError as error:
+            raise RuntimeError(f"File at path {self.path} does not exist.") from error
+        if not stat.S_ISREG(stat_result.st_mode):
+            raise RuntimeError(f"File at path {self.path} is not a file.")
+        self.set_stat_headers(stat_result)
+        return stat_result
+
+    def _plan_body(self, scope: Scope, size: int) -> tuple[int, RawHeaders, list[Piece] | None]:
+        """Status, headers and body pieces for this request; None pieces means the whole file."""
+        http_range = self._usable_range(scope)
+        ranges = [] if http_range is None else parse_range(http_range, size, self.max_ranges)
+        if not ranges:
+            return self.status_code, self.raw_headers, None
+        headers = MutableHeaders(raw=list(self.raw_headers))
+        if len(ranges) == 1:
+            start, end = ranges[0]
+            headers["content-range"] = f"bytes {start}-{end - 1}/{size}"
+            pieces: list[Piece] = [ranges[0]]
+        else:
+            import secrets  # PERF: only a multi-range answer needs it
+
+            boundary = secrets.token_hex(13)
+            headers["content-type"] = f"multipart/byteranges; boundary={boundary}"
+            pieces = multipart(ranges, size, boundary, self.headers["content-type"])
+        headers["content-length"] = str(length(pieces))
+        return 206, headers.raw, pieces
+
+    def _usable_range(self, scope: Scope) -> str | None:
+        """The Range header, if this request may be answered with part of the file."""
+        if self.status_code != 200 or scope.get("method") not in ("GET", "HEAD"):
+            return None
+        request_headers = Headers(scope=scope)
+        http_range = request_headers.get("range")
+        if_range = request_headers.get("if-range")
+        if if_range is not None and not self._if_range_matches(if_range):
+            return None  # HTTP: the file changed since the client's copy: send all of it.
+        return http_range
+
+    def _if_range_matches(self, if_range: str) -> bool:
+        # HTTP: If-Range needs a strong validator, so a weak etag never matches.
+        if if_range.startswith("W/"):
+            return False
+        return if_range in (self.headers.get("last-modified"), self.headers.get("etag"))
+
+    async def _send_pieces(self, send: Send, pieces: list[Piece]) -> None:
+        async with _open_file(self.path) as file:
+            for piece in pieces:
+                if isinstance(piece, bytes):
+                    await send({"type": "http.response.body", "body": piece, "more_body": True})
+                else:
+                    await self._send_span(send, file, piece)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _send_span(self, send: Send, file: anyio.AsyncFile[bytes], span: Span) -> None:
+        start, end = span
+        await file.seek(start)
+        while start < end:
+            chunk = await file.read(min(self.chunk_size, end - start))
+            if not chunk:
+                raise RuntimeError(f"File at path {self.path} is shorter than expected.")
+            start += len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+
+@asynccontextmanager
+async def _open_file(path: str | os.PathLike[str]) -> AsyncIterator[anyio.AsyncFile[bytes]]:
+    file = await anyio.open_file(path, "rb")
+    try:
+        yield file
+    finally:
+        # Close even when the client went away mid-file and this task is being cancelled.
+        with anyio.CancelScope(shield=True):
+            await file.aclose()
+
+
+def _content_disposition(filename: str, disposition_type: str) -> str:
+    quoted = quote(filename)
+    if quoted != filename:
+        # RFC 6266: a name that needs escaping goes in the RFC 5987 extended form.
+        return f"{disposition_type}; filename*=utf-8''{quoted}"
+    return f'{disposition_type}; filename="{filename}"'
+
+
+def _etag(stat_result: os.stat_result) -> str:
+    """COMPAT: FastAPI's etag, the MD5 of "<mtime>-<size>", so caches survive a switch."""
+    import hashlib  # PERF: with the first file, as mimetypes
+
+    base = f"{stat_result.st_mtime}-{stat_result.st_size}"
+    return f'"{hashlib.md5(base.encode(), usedforsecurity=False).hexdigest()}"'
 
 
 def __dir__() -> list[str]:

@@ -21,9 +21,8 @@ from typing import TypeGuard
 
 import anyio.to_thread
 
-from minifast._file_response import FileResponse
 from minifast.datastructures import URL, Headers
-from minifast.responses import RedirectResponse, Response
+from minifast.responses import FileResponse, RedirectResponse, Response
 from minifast.routes import refuse, route_path
 from minifast.types import Receive, Scope, Send
 

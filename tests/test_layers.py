@@ -9,7 +9,7 @@ import minifast
 # The toolkit half (Starlette's role): the app and router, HTTP objects, middleware. Every
 # other module of the package is the typed half (FastAPI's role) and may import these.
 TOOLKIT = {
-    "minifast._file_response",
+    "minifast._ranges",
     "minifast._nonblocking",
     "minifast._paths",
     "minifast._url",
@@ -102,3 +102,50 @@ def test_the_typed_layer_builds_on_the_toolkit() -> None:
     assert isinstance(app.router, Router) and isinstance(app.router, APIRouter)
     assert isinstance(app.routes[-1], Route) and isinstance(app.routes[-1], APIRoute)
     assert issubclass(APIWebSocketRoute, PlainWebSocketRoute)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Each module's imports of other minifast modules, type-only and deferred included."""
+    everything = modules()
+    return {
+        name: {
+            other
+            for other in imported(path)
+            if other in everything and other not in (name, "minifast")
+        }
+        for name, path in everything.items()
+    }
+
+
+def cycle_through(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle, as the modules along it, or None when there is none."""
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> list[str] | None:
+        if name in path:
+            return [*path[path.index(name) :], name]
+        if name in done:
+            return None
+        for other in sorted(graph[name]):
+            found = visit(other, [*path, name])
+            if found is not None:
+                return found
+        done.add(name)
+        return None
+
+    for name in sorted(graph):
+        found = visit(name, [])
+        if found is not None:
+            return found
+    return None
+
+
+def test_no_module_imports_itself_round_a_circle() -> None:
+    """Reading the package top-down needs no module read before the ones it imports."""
+    assert cycle_through(import_graph()) is None
+
+
+def test_a_circle_is_found_when_there_is_one() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycle_through(graph) == ["a", "b", "c", "a"]
+    assert cycle_through({"a": {"b"}, "b": set()}) is None

@@ -53,7 +53,6 @@ LATER = [
     "minifast.sse",
     "minifast.security.http",
     "minifast.formparsers",
-    "minifast._file_response",
     "anyio.streams.memory",
     "anyio._core._synchronization",
     "anyio._core._eventloop",

@@ -437,7 +437,7 @@ def fixed_boundary(monkeypatch: pytest.MonkeyPatch) -> None:
     """Multipart boundaries are random; pin them so both frameworks' bodies compare equal."""
     pytest.importorskip("starlette")
     monkeypatch.setattr("starlette.responses.token_hex", lambda _: BOUNDARY)
-    monkeypatch.setattr("minifast._file_response.token_hex", lambda _: BOUNDARY)
+    monkeypatch.setattr("secrets.token_hex", lambda _: BOUNDARY)
 
 
 RANGES = {

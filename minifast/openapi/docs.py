@@ -36,6 +36,8 @@ class DocsSettings(Protocol):
     swagger_ui_oauth2_redirect_url: str | None
     swagger_ui_init_oauth: dict[str, Any] | None
     swagger_ui_parameters: dict[str, Any] | None
+
+
 Endpoint = Callable[[Request], Awaitable[Any]]
 
 _SWAGGER_UI_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
