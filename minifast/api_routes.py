@@ -80,7 +80,17 @@ class APIRoute(Route):
             # PERF: only a route class that wraps the handler pays for the call through it.
             self.handle = self._handle_through  # type: ignore[method-assign]
             self._route_handler = self.get_route_handler()
-        self.app: ASGIApp = self.handle  # the routing protocol's `route.app`
+
+    # The routing protocol's `route.app`: the route itself, as an ASGI app. A property, not an
+    # attribute holding `self.handle`: that would tie every route into a reference cycle.
+    @property
+    def app(self) -> ASGIApp:
+        return self.handle
+
+    @app.setter
+    def app(self, wrapped: ASGIApp) -> None:
+        # An extension that wraps `route.app` (in middleware, say) is then what handles.
+        self.handle = wrapped  # type: ignore[assignment, method-assign]
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         """FastAPI's extension point: what turns a request into this route's response.
@@ -136,7 +146,17 @@ class APIWebSocketRoute(WebSocketRoute):
         self.name = name or getattr(endpoint, "__name__", type(endpoint).__name__)
         self.dependencies = list(dependencies or [])
         self.plan: EndpointPlan = compile_endpoint(self)
-        self.app: ASGIApp = self.handle  # the routing protocol's `route.app`
+
+    # The routing protocol's `route.app`: the route itself, as an ASGI app. A property, not an
+    # attribute holding `self.handle`: that would tie every route into a reference cycle.
+    @property
+    def app(self) -> ASGIApp:
+        return self.handle
+
+    @app.setter
+    def app(self, wrapped: ASGIApp) -> None:
+        # An extension that wraps `route.app` (in middleware, say) is then what handles.
+        self.handle = wrapped  # type: ignore[assignment, method-assign]
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await respond_websocket(

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
@@ -31,9 +31,10 @@ from minifast.routes import (
 )
 from minifast.types import ASGIApp, Receive, Scope, Send
 
-# The route chosen, what it adds to the scope, and whether the method matched too (full).
+# The route chosen, what it adds to the scope (see Router._choose), and whether the method
+# matched too (full).
 # PERF: a bool, not Match: an enum member costs a lookup on each use.
-Chosen = tuple[BaseRoute | None, Scope, bool]
+Chosen = tuple[BaseRoute | None, Mapping[str, Any], bool]
 _NO_ROUTE: Chosen = (None, {}, False)
 
 
@@ -131,11 +132,14 @@ class Router:
         scope.setdefault("router", self)
         if self._indexed != len(self.routes):  # routes appended to the list by hand
             self._reindex()
-        route, child, full = self._choose(scope)
+        route, found, full = self._choose(scope)
         if route is None:
             await self._unmatched(scope, receive, send)
             return
-        scope.update(child)
+        if self._by_matching:
+            scope.update(found)  # the child scope the route's `matches` gave
+        else:
+            route.enter(scope, found)  # the path parameters the index found
         scope["route"] = route
         if not full and route.methods is not None:
             await refuse(scope, receive, send, 405, {"Allow": ", ".join(sorted(route.methods))})
@@ -143,7 +147,11 @@ class Router:
             await route.handle(scope, receive, send)
 
     def _choose(self, scope: Scope) -> Chosen:
-        """The first route taking path and method; else the first taking the path only."""
+        """The first route taking path and method; else the first taking the path only.
+
+        By the index: the route and its path parameters. By asking each route: the route and
+        the child scope its `matches` gave.
+        """
         if self._by_matching:
             return _ask_each(self.routes, scope)
         kind, method = scope["type"], scope.get("method")
@@ -152,9 +160,9 @@ class Router:
             if kind not in route.scope_types:
                 continue
             if route.methods is None or method in route.methods:
-                return route, route.child_scope(scope, path_params), True
+                return route, path_params, True
             if partial[0] is None:
-                partial = (route, route.child_scope(scope, path_params), False)
+                partial = (route, path_params, False)
         return partial
 
     async def _unmatched(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -276,7 +284,7 @@ class Mount(BaseRoute):
         # As the index matches a mount: its template, then "/" and anything, kept as "path".
         return match_template(self._with_rest, path)
 
-    def child_scope(self, scope: Scope, path_params: dict[str, Any]) -> Scope:
+    def child_scope(self, scope: Scope, path_params: Mapping[str, Any]) -> Scope:
         # What the prefix consumed joins root_path; the rest of the path is the app's.
         params = dict(path_params)
         remaining = "/" + params.pop("path")
@@ -288,6 +296,9 @@ class Mount(BaseRoute):
             "root_path": root_path + path[: len(path) - len(remaining)],
             "endpoint": self.app,
         }
+
+    def enter(self, scope: Scope, path_params: Mapping[str, Any]) -> None:
+        scope.update(self.child_scope(scope, path_params))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)

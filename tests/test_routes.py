@@ -472,3 +472,29 @@ def test_a_wrapped_handler_with_function_scope_exits_before_sending(name: str) -
     with pytest.raises(fw.exceptions.FastAPIError, match="dependency with yield"):
         TestClient(app).get("/fails")
     assert log[-1] == "swallowed"
+
+
+def test_a_path_operations_app_is_its_handler_and_can_be_wrapped() -> None:
+    """The routing protocol's `route.app`; a wrapper set there handles the requests."""
+    from minifast import FastAPI
+    from tests.support import request as send_request
+
+    app = FastAPI()
+
+    @app.get("/")
+    async def home() -> str:
+        return "home"
+
+    route = app.routes[-1]
+    assert route.app == route.handle
+    assert "app" not in vars(route)  # no bound method of its own kept: no reference cycle
+    seen: list[str] = []
+    inner = route.app
+
+    async def wrapper(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["path"])
+        await inner(scope, receive, send)
+
+    route.app = wrapper
+    assert send_request(app, "GET", "/").body == b'"home"'
+    assert seen == ["/"]

@@ -43,6 +43,10 @@ class ExceptionMiddleware:
         # PERF: whether each handler is sync is decided once, not per handled exception: -1 µs
         # for each 404 or 422. Handlers added during a request are decided at each use (kept,
         # a closure added per request would grow this table without end).
+        self._tables = (
+            self.class_handlers,
+            self.status_handlers,
+        )  # PERF: one tuple, not one per request
         self._callers = {h: awaitable(h) for h in (*self.status_handlers.values(),
                                                      *self.class_handlers.values())}  # fmt: skip
 
@@ -52,7 +56,7 @@ class ExceptionMiddleware:
             return
         # COMPAT: the live handler tables, under Starlette's key: extensions (authx) add their
         # defaults there during a request when the app registered none.
-        scope["starlette.exception_handlers"] = (self.class_handlers, self.status_handlers)
+        scope["starlette.exception_handlers"] = self._tables
         watched = send if isinstance(send, Watched) else Watched(send)
         try:
             await self.app(scope, receive, watched)
