@@ -222,9 +222,9 @@ class Router:
 
 
 def _indexable(route: BaseRoute) -> bool:
-    """Whether the index answers for this route as its `matches` would."""
-    own_matches = type(route).matches
-    return own_matches in (BaseRoute.matches, Mount.matches) and isinstance(
+    """Whether the index answers for this route as its `matches` would: the route keeps the
+    protocol's default matching (Mount does too: it only changes match_path and child_scope)."""
+    return type(route).matches is BaseRoute.matches and isinstance(
         getattr(route, "path", None), str
     )
 

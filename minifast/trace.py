@@ -88,7 +88,8 @@ class Trace:
                 lines.append(f"    {_mermaid_id(caller[-1])}->>{target}: {what}")
                 caller.append(event.actor)
             elif event.what == "out" or event.what.startswith(("out", "raised")):
-                caller.pop() if len(caller) > 1 else None
+                if len(caller) > 1:  # the client stays: it is where every answer ends
+                    caller.pop()
                 lines.append(f"    {target}-->>{_mermaid_id(caller[-1])}: {what}")
             else:
                 lines.append(f"    Note over {target}: {what}")
