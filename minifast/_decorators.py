@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from minifast import params
 from minifast.responses import Response
@@ -12,12 +12,7 @@ from minifast.responses import Response
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from minifast._paths import PathTemplate
-
 F = TypeVar("F", bound=Callable[..., Any])
-
-# The most body bytes a route reads unless it, its router or the app says otherwise.
-DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 
 
 class Inherit(Enum):
@@ -53,41 +48,6 @@ class RouteOptions(TypedDict, total=False):
     generate_unique_id_function: Callable[[Any], str]  # gets the APIRoute
     max_body_size: int | None  # not in FastAPI: past it, 413; None lifts the limit
     strict_content_type: bool  # False: a body with no Content-Type is read as JSON
-
-
-class EndpointDeclaration(Protocol):
-    """What compiling reads of a route (plan.py): what it declares, not how it runs.
-
-    A Protocol, so that the compile stage imports nothing of the route classes built on it.
-    """
-
-    @property
-    def path(self) -> str: ...
-    @property
-    def endpoint(self) -> Callable[..., Any]: ...
-    @property
-    def dependencies(self) -> Sequence[params.Depends]: ...
-    @property
-    def template(self) -> PathTemplate: ...
-    @property
-    def websocket(self) -> bool: ...
-
-
-class ResponseDeclaration(Protocol):
-    """What compiling the response reads of an HTTP route (serialization.py)."""
-
-    @property
-    def path(self) -> str: ...
-    @property
-    def options(self) -> RouteOptions: ...
-    @property
-    def status_code(self) -> int | None: ...
-    @property
-    def response_class(self) -> type[Response]: ...
-    @property
-    def default_response_class(self) -> type[Response] | None: ...
-    @property
-    def responses(self) -> dict[int | str, dict[str, Any]]: ...
 
 
 class PathOperations:

@@ -10,7 +10,6 @@ form has one of its keys, or any key at all when the model allows or forbids ext
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import types
 import typing
@@ -21,43 +20,15 @@ from pydantic_core import SchemaValidator
 
 from minifast import params
 from minifast._extract import FieldKeys, normalize_branch
-from minifast._parameters import ParamPlan, holds, model_field_keys, optional_model, unwrapped
+from minifast._parameters import holds, model_field_keys, optional_model, unwrapped
 from minifast._types_util import annotate
+from minifast.contract import FormMember, FormModel, FormPlan, ParamPlan
 
 _UNIONS = (typing.Union, types.UnionType)
 
 
-# PERF: never compared or hashed (see plan.py): no __eq__ and __hash__ to compile.
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class FormModel:
-    """One model of form fields: where its fields are read, and when it counts as sent."""
-
-    fields: tuple[FieldKeys, ...]
-    own_keys: frozenset[str]  # every name its fields may be sent under
-    counts_extras: bool  # extra="allow" or "forbid": any key at all means it was sent
-    model: type[BaseModel]  # the model itself, which OpenAPI documents
-
-
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class FormMember:
-    """One body parameter of a form and its own validator."""
-
-    param: ParamPlan
-    keys: FieldKeys  # where a plain field is read
-    validator: SchemaValidator
-    models: tuple[FormModel, ...] = ()  # set for a model of form fields (a union: several)
-    is_optional: bool = False  # the model may be left out: its default then applies
-
-
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class FormPlan:
-    """How one callable's body parameters are read from a form, in declaration order."""
-
-    members: tuple[FormMember, ...]
-
-
 def compile_form(found: tuple[ParamPlan, ...]) -> FormPlan:
-    return FormPlan(tuple(_member(param) for param in found))
+    return FormPlan(members=tuple(_member(param) for param in found))
 
 
 def _member(param: ParamPlan) -> FormMember:
@@ -70,9 +41,12 @@ def _member(param: ParamPlan) -> FormMember:
         annotation = _normalizing_union(annotation)
     validator = _validator(annotate(annotation, param.marker))
     if not models:
-        return FormMember(param, keys, validator)
-    optional = type(None) in typing.get_args(unwrapped(param.annotation))
-    return FormMember(param, keys, validator, tuple(_form_model(m) for m in models), optional)
+        return FormMember(param=param, keys=keys, validator=validator)
+    return FormMember(
+        param=param, keys=keys, validator=validator,
+        models=tuple(_form_model(model) for model in models),
+        is_optional=type(None) in typing.get_args(unwrapped(param.annotation)),
+    )  # fmt: skip
 
 
 def _validator(annotation: Any) -> SchemaValidator:
@@ -84,7 +58,7 @@ def _form_model(model: type[BaseModel]) -> FormModel:
     fields = model_field_keys(model)
     own_keys = frozenset(alias for field in fields for alias, _ in field.pairs)
     counts_extras = model.model_config.get("extra") in ("allow", "forbid")
-    return FormModel(fields, own_keys, counts_extras, model)
+    return FormModel(fields=fields, own_keys=own_keys, counts_extras=counts_extras, model=model)
 
 
 def _form_models(param: ParamPlan) -> list[type[BaseModel]]:

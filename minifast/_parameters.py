@@ -13,7 +13,6 @@ import inspect
 import types
 import typing
 from collections.abc import Set as AbstractSet
-from enum import Enum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -32,53 +31,9 @@ from pydantic_core import PydanticUndefined, SchemaValidator
 from minifast import params
 from minifast._extract import FieldKeys
 from minifast._types_util import annotate, is_scalar, is_sequence, uses_pydantic_v1
+from minifast.contract import ParamPlan, Source, SourcePlan
 from minifast.datastructures import UploadFile
 from minifast.exceptions import FastAPIError, PydanticV1NotSupportedError
-
-
-class Source(Enum):
-    PATH = "path"
-    QUERY = "query"
-    HEADER = "header"
-    COOKIE = "cookie"
-    BODY = "body"
-
-
-# PERF: never compared or hashed, so no __eq__ and __hash__ to compile (see plan.py): -0.15 ms
-# of start-up per class.
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class ParamPlan:
-    """One validated parameter: where it is read from and how it is declared."""
-
-    name: str  # keyword passed to the callable
-    source: Source
-    key: str  # alias looked up in that source
-    annotation: Any
-    marker: FieldInfo  # constraints and docs, as declared (Query(...), Body(...), ...)
-    default: Any  # PydanticUndefined when required
-    is_sequence: bool  # read every value of a repeated key
-    other_keys: tuple[str, ...] = ()  # AliasChoices after the first, also accepted
-
-    @property
-    def required(self) -> bool:
-        return self.default is PydanticUndefined and self.marker.default_factory is None
-
-    def default_value(self) -> Any:
-        if self.default is PydanticUndefined:
-            return self.marker.get_default(call_default_factory=True)
-        return self.default
-
-
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class SourcePlan:
-    """The parameters of one source of one callable, validated together in one call."""
-
-    source: Source
-    params: tuple[ParamPlan, ...]
-    validator: SchemaValidator  # of a model whose field `p<i>` is params[i], or the group's
-    group: tuple[FieldKeys, ...] | None = None  # set when params[0] is a model of parameters
-    model: type[BaseModel] | None = None  # that model (params[0] may be Optional of it)
-    is_optional: bool = False  # params[0] is `Model | None`: left out unless its keys are sent
 
 
 def compile_param(
@@ -107,7 +62,10 @@ def compile_param(
     key, *other_keys = _keys(marker, source, path_names) or [_key(name, marker, source)]
     repeats = source in (Source.QUERY, Source.HEADER) or isinstance(marker, params.Form)
     sequence = repeats and _repeats(annotation, marker)
-    return ParamPlan(name, source, key, annotation, marker, default, sequence, tuple(other_keys))
+    return ParamPlan(
+        name=name, source=source, key=key, annotation=annotation, marker=marker,
+        default=default, is_sequence=sequence, other_keys=tuple(other_keys),
+    )  # fmt: skip
 
 
 def declared_marker(name: str, markers: list[Any], default: Any) -> tuple[Any, Any]:
@@ -291,7 +249,8 @@ def compile_sources(source: Source, found: tuple[ParamPlan, ...]) -> list[Source
         if (model := param_model(param)) is not None:
             plans.append(_group_plan(source, param, model))
         elif param is plain[0]:
-            plans.append(SourcePlan(source, plain, compile_container(source.value, plain)))
+            validator = compile_container(source.value, plain)
+            plans.append(SourcePlan(source=source, params=plain, validator=validator))
     return plans
 
 
@@ -329,7 +288,10 @@ def _group_plan(source: Source, param: ParamPlan, model: type[BaseModel]) -> Sou
     group = model_field_keys(model, converts if source is Source.HEADER else None)
     optional = unwrapped(param.annotation) is not model
     validator: SchemaValidator = adapter.validator  # type: ignore[assignment]
-    return SourcePlan(source, (param,), validator, group, model, optional)
+    return SourcePlan(
+        source=source, params=(param,), validator=validator, group=group, model=model,
+        is_optional=optional,
+    )  # fmt: skip
 
 
 def model_field_keys(model: type[BaseModel], converts: bool | None = None) -> tuple[FieldKeys, ...]:

@@ -1,22 +1,106 @@
-"""Per request: a model of parameters read from its source, and the parameters of a form.
+"""Per request: the body parsed, a source's raw values, models of parameters, form fields.
 
-Both follow the plans compiled at registration (_parameters.py, _form_plan.py); see
+All follow the plans compiled at registration (_parameters.py, _form_plan.py); see
 _extract.py for how one field's value is found.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import json
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_core import PydanticUndefined
+from pydantic_core import PydanticUndefined, from_json
 
 from minifast._extract import FieldKeys, chosen_pair, extras, form_items, value_of
-from minifast._form_plan import FormMember, FormModel, FormPlan
-from minifast._parameters import ParamPlan, SourcePlan
+from minifast.contract import FormMember, FormModel, FormPlan, ParamPlan, Source, SourcePlan
 from minifast.datastructures import FormData, Headers, UploadFile
-from minifast.validation import ErrorList, located_errors, missing
+from minifast.exceptions import HTTPException
+from minifast.requests import HTTPConnection, Request
+from minifast.validation import ErrorList, json_invalid, located_errors, missing
+
+
+async def read_body(request: Request, json_without_content_type: bool = False) -> Any:
+    """The body as parsed JSON, or as bytes when not declared JSON, or Undefined when empty.
+
+    COMPAT: with `strict_content_type=False` (FastAPI 0.163), a body with no Content-Type at
+    all is read as JSON too.
+    """
+    raw = await request.body()
+    if not raw:
+        return PydanticUndefined
+    content_type = request.headers.get("content-type")
+    declared_json = _is_json(content_type) if content_type else json_without_content_type
+    if not declared_json:
+        return raw  # COMPAT: validated as bytes, so a model reports the wrong type
+    try:
+        # PERF: pydantic-core's parser is 4x faster than json's, (c) 3.1 -> 0.8 µs. It accepts no
+        # document json.loads refuses and reads those both accept alike (fuzzed); any it
+        # refuses (UTF-16, a BOM, lone surrogates, bad JSON) go to json.loads, whose result or
+        # error is FastAPI's.
+        return from_json(raw)
+    except ValueError:
+        pass
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise json_invalid(error) from None
+    except ValueError as error:  # bytes that are no UTF-8/16/32, a number of 5,000 digits
+        raise HTTPException(400, "There was an error parsing the body") from error  # COMPAT
+
+
+@functools.lru_cache(maxsize=64)
+def _is_json(content_type: str) -> bool:
+    """Whether a Content-Type names JSON: `application/json` or `application/<x>+json`.
+
+    COMPAT: read as the standard library's email parser reads it (as FastAPI does): the part
+    before `;`, trimmed, lower-cased; anything but one `/` in it counts as text/plain.
+    PERF: no parser object per request, and a request's header value is usually the last
+    one's: cached (64 values at most), 2.9 -> 0.1 µs per JSON body.
+    """
+    media_type = content_type.partition(";")[0].strip().lower()
+    if media_type.count("/") != 1:
+        return False
+    main_type, subtype = media_type.split("/")
+    return main_type == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def read_source(source: Source, params: Any, request: HTTPConnection) -> Any:
+    """The raw values of one source, keyed as the plan's validator reads them."""
+    container = container_of(source, request)
+    if source in (Source.PATH, Source.COOKIE):
+        return container
+    data: dict[str, Any] = {}
+    for param in params:
+        found = _lookup(container, param.key, param.is_sequence)
+        if found is not None:
+            data[param.key] = found
+        for key in param.other_keys:  # AliasChoices: the validator picks among them
+            found = _lookup(container, key, param.is_sequence)
+            if found is not None:
+                data[key] = found
+    return data
+
+
+def container_of(source: Source, request: HTTPConnection) -> Any:
+    if source is Source.PATH:
+        return request.scope.get("path_params", {})
+    if source is Source.QUERY:
+        return request.query_params
+    if source is Source.HEADER:
+        return request.headers
+    return request.cookies
+
+
+def _lookup(container: Any, key: str, is_sequence: bool) -> Any:
+    """One value, or every value of a repeated key (a list), or None when absent."""
+    if not is_sequence:
+        return container.get(key)  # no source holds None: None means absent
+    if key not in container:
+        return None
+    return container.getlist(key) if hasattr(container, "getlist") else [container[key]]
 
 
 def resolve_group(source: SourcePlan, container: Any, values: dict[str, Any]) -> ErrorList:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 import sys
 import types
 import typing
@@ -97,3 +98,22 @@ def _holds_v1_model(annotation: Any) -> bool:
     if is_pydantic_v1_model(annotation):
         return True
     return any(_holds_v1_model(argument) for argument in typing.get_args(annotation))
+
+
+def type_name(annotation: Any) -> str:
+    """A type as a reader writes it: `int`, `list[Item]`, `str | None`.
+
+    Module prefixes are dropped ("list[examples.main.Item]" reads "list[Item]"): in a plan's
+    printout they are noise.
+    """
+    if isinstance(annotation, type) and typing.get_origin(annotation) is None:
+        return annotation.__name__
+    return _DOTTED.sub(r"\1", repr(annotation))
+
+
+_DOTTED = re.compile(r"\b(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*)")
+
+
+def callable_name(call: Any) -> str:
+    """A function's or class's name; for a callable instance, its class's."""
+    return getattr(call, "__name__", None) or type(call).__name__

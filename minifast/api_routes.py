@@ -1,8 +1,10 @@
 # How a path operation handles a request: the router found the route and put the path
-# parameters in scope["path_params"]. An APIRoute runs its endpoint plan (compiled when it was
-# added, or once more under the app's dependency overrides: see current_plan): inputs read and
-# validated, dependencies called, the endpoint's return value serialised (see resolve.py). An
-# APIWebSocketRoute does the same for a websocket. Both are toolkit routes underneath.
+# parameters in scope["path_params"]. When it was added, an APIRoute turned its options into an
+# EndpointSpec and compiled that into its plan (plan.py); the route owns the plan, and the
+# plan compiled under the app's dependency overrides while they are set (see current_plan).
+# Per request it runs the plan (resolve.py): inputs read and validated, dependencies called,
+# the return value serialised. An APIWebSocketRoute does the same for a websocket. Both are
+# toolkit routes underneath. The rule: a route knows its spec and plan; the plan knows no route.
 """The typed layer's routes: APIRoute and APIWebSocketRoute, and FastAPI's default operationId."""
 
 from __future__ import annotations
@@ -13,10 +15,17 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
 
 from minifast._decorators import RouteOptions
-from minifast._paths import compile_template
-from minifast.plan import EndpointPlan, compile_endpoint
+from minifast._paths import PathTemplate, compile_template
+from minifast.contract import (
+    DEFAULT_MAX_BODY_SIZE,
+    FROM_ANNOTATION,
+    DependencyOverrides,
+    EndpointPlan,
+    EndpointSpec,
+)
+from minifast.plan import compile_endpoint
 from minifast.requests import Request
-from minifast.resolve import produce_response, respond, respond_through, respond_websocket
+from minifast.resolve import handler_response, serve_http, serve_http_through, serve_websocket
 from minifast.responses import JSONResponse, Response
 from minifast.routes import Route, WebSocketRoute
 from minifast.types import ASGIApp, Receive, Scope, Send
@@ -75,7 +84,9 @@ class APIRoute(Route):
             "generate_unique_id_function", generate_unique_id
         )
         self.unique_id = self.operation_id or self.generate_unique_id_function(self)
-        self.plan: EndpointPlan = compile_endpoint(self)
+        self.spec = http_spec(self.template, endpoint, default_response_class, options)
+        self.plan: EndpointPlan = compile_endpoint(self.spec)
+        self._override_plan: tuple[object, EndpointPlan] | None = None
         if type(self).get_route_handler is not APIRoute.get_route_handler:
             # PERF: only a route class that wraps the handler pays for the call through it.
             self.handle = self._handle_through  # type: ignore[method-assign]
@@ -102,19 +113,47 @@ class APIRoute(Route):
         """
 
         async def handler(request: Request) -> Response:
-            return await produce_response(current_plan(self, request.scope.get("app")), request)
+            return await handler_response(current_plan(self, request.scope.get("app")), request)
 
         return handler
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await respond(current_plan(self, scope.get("app")), Request(scope, receive, send), send)
+        await serve_http(current_plan(self, scope.get("app")), Request(scope, receive, send), send)
 
     async def _handle_through(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await respond_through(self._route_handler, Request(scope, receive, send), send)
+        await serve_http_through(self._route_handler, Request(scope, receive, send), send)
 
     def __repr__(self) -> str:
         methods = sorted(self.methods)
         return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={methods!r})"
+
+
+def http_spec(
+    template: PathTemplate,
+    endpoint: Callable[..., Any],
+    default_response_class: type[Response] | None,
+    options: RouteOptions,
+) -> EndpointSpec:
+    """What a path operation's options declare, for compiling."""
+    return EndpointSpec(
+        path=template.template,
+        endpoint=endpoint,
+        path_names=frozenset(template.param_names),
+        dependencies=tuple(options.get("dependencies") or ()),
+        status_code=options.get("status_code"),
+        response_model=options.get("response_model", FROM_ANNOTATION),
+        response_class=options.get("response_class"),
+        default_response_class=default_response_class,
+        responses=dict(options.get("responses") or {}),
+        response_model_include=options.get("response_model_include"),
+        response_model_exclude=options.get("response_model_exclude"),
+        response_model_by_alias=options.get("response_model_by_alias", True),
+        response_model_exclude_unset=options.get("response_model_exclude_unset", False),
+        response_model_exclude_defaults=options.get("response_model_exclude_defaults", False),
+        response_model_exclude_none=options.get("response_model_exclude_none", False),
+        max_body_size=options.get("max_body_size", DEFAULT_MAX_BODY_SIZE),
+        strict_content_type=options.get("strict_content_type", True),
+    )
 
 
 def current_plan(route: APIRoute | APIWebSocketRoute, app: Any) -> EndpointPlan:
@@ -123,7 +162,24 @@ def current_plan(route: APIRoute | APIWebSocketRoute, app: Any) -> EndpointPlan:
     PERF: with no overrides set, one attribute read and a truth test is all they cost.
     """
     overrides = getattr(app, "dependency_overrides", None)
-    return overrides.plan_for(route) if overrides else route.plan
+    return _plan_under(route, overrides) if overrides else route.plan
+
+
+def _plan_under(
+    route: APIRoute | APIWebSocketRoute, overrides: DependencyOverrides
+) -> EndpointPlan:
+    """The first request after the overrides change compiles a plan; the next ones reuse it.
+
+    The route keeps one such plan, stamped with the overrides' version (a plain mapping has
+    none: its plan is compiled each time, as its changes cannot be seen).
+    """
+    version = getattr(overrides, "version", None)
+    kept = route._override_plan
+    if kept is not None and version is not None and kept[0] is version:
+        return kept[1]
+    plan = compile_endpoint(route.spec, overrides)
+    route._override_plan = (version, plan)
+    return plan
 
 
 class APIWebSocketRoute(WebSocketRoute):
@@ -145,7 +201,12 @@ class APIWebSocketRoute(WebSocketRoute):
         self.template = compile_template(path)
         self.name = name or getattr(endpoint, "__name__", type(endpoint).__name__)
         self.dependencies = list(dependencies or [])
-        self.plan: EndpointPlan = compile_endpoint(self)
+        self.spec = EndpointSpec(
+            path=path, endpoint=endpoint, path_names=frozenset(self.template.param_names),
+            dependencies=tuple(self.dependencies), websocket=True,
+        )  # fmt: skip
+        self.plan: EndpointPlan = compile_endpoint(self.spec)
+        self._override_plan: tuple[object, EndpointPlan] | None = None
 
     # The routing protocol's `route.app`: the route itself, as an ASGI app. A property, not an
     # attribute holding `self.handle`: that would tie every route into a reference cycle.
@@ -159,6 +220,4 @@ class APIWebSocketRoute(WebSocketRoute):
         self.handle = wrapped  # type: ignore[assignment, method-assign]
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await respond_websocket(
-            current_plan(self, scope.get("app")), WebSocket(scope, receive, send)
-        )
+        await serve_websocket(current_plan(self, scope.get("app")), WebSocket(scope, receive, send))

@@ -15,7 +15,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from minifast import params
-from minifast._decorators import DEFAULT_MAX_BODY_SIZE, PathOperations, RouteOptions
+from minifast._decorators import PathOperations, RouteOptions
+from minifast.contract import DEFAULT_MAX_BODY_SIZE, DependencyOverrides
 from minifast.datastructures import State
 from minifast.exception_handlers import (
     http_exception_handler,
@@ -32,7 +33,6 @@ from minifast.lifespan import Lifespan
 from minifast.lifespan_dependencies import LifespanDependencies
 from minifast.middleware import Middleware
 from minifast.middleware.base import BaseHTTPMiddleware
-from minifast.plan import DependencyOverrides
 from minifast.requests import Request
 from minifast.responses import JSONResponse, Response
 from minifast.routing import (

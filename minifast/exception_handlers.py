@@ -14,18 +14,7 @@ from minifast.exceptions import (
 )
 from minifast.requests import Request
 from minifast.responses import JSONResponse, Response
-
-# HTTP: informational answers and these statuses carry no body.
-_NO_BODY = frozenset({204, 205, 304})
-
-
-def is_body_allowed_for_status_code(status_code: int | str | None) -> bool:
-    if type(status_code) is int:  # PERF: every response asks, with an int: no str() made
-        return not (status_code < 200 or status_code in _NO_BODY)
-    if status_code is None or str(status_code) in {"default", "1XX", "2XX", "3XX", "4XX", "5XX"}:
-        return True
-    code = int(status_code)
-    return not (code < 200 or code in _NO_BODY)
+from minifast.status import is_body_allowed_for_status_code
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:

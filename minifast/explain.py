@@ -16,14 +16,19 @@ module prints that plan; it reads plans and routes and is never on the request p
 from __future__ import annotations
 
 import dataclasses
-import re
-import typing
 from typing import Any
 
+from minifast._types_util import callable_name, type_name
 from minifast.api_routes import APIRoute, APIWebSocketRoute
-from minifast.plan import BodyPlan, CallablePlan, CallKind, DependencyPlan, EndpointPlan
+from minifast.contract import (
+    BodyPlan,
+    CallablePlan,
+    CallKind,
+    DependencyPlan,
+    EndpointPlan,
+    ResponsePlan,
+)
 from minifast.routes import BaseRoute
-from minifast.serialization import ResponsePlan
 
 _INDENT = "  "
 # How each kind of callable is run, in the words a reader looks for.
@@ -74,13 +79,13 @@ def _plan_lines(plan: EndpointPlan, depth: int) -> list[str]:
 def _callable_lines(plan: CallablePlan, depth: int) -> list[str]:
     """The callable, then its parameters by source, its body, injections and dependencies."""
     pad = _INDENT * depth
-    lines = [f"{pad}{_name(plan.call)}  ({_KINDS[plan.kind]})"]
+    lines = [f"{pad}{callable_name(plan.call)}  ({_KINDS[plan.kind]})"]
     inner = _INDENT * (depth + 1)
     for source in plan.sources:
         lines += [f"{inner}{source.source.value:<9}{_param(param)}" for param in source.params]
     if plan.body is not None:
         lines += _body_lines(plan.body, inner)
-    lines += [f"{inner}{'injected':<9}{keyword}: {what}" for keyword, what in plan.injected]
+    lines += [f"{inner}{'injected':<9}{keyword}: {what.value}" for keyword, what in plan.injected]
     for dependency in plan.dependencies:
         lines += _dependency_lines(dependency, depth + 1)
     return lines
@@ -105,7 +110,7 @@ def _dependency_lines(dependency: DependencyPlan, depth: int) -> list[str]:
 
 def _param(param: Any) -> str:
     """`name: type = default  constraint=value ...`, and the key when it differs."""
-    text = f"{param.name}: {_type_name(param.annotation)}"
+    text = f"{param.name}: {type_name(param.annotation)}"
     text += "  required" if param.required else f" = {param.default_value()!r}"
     if param.key != param.name:
         text += f"  key {param.key!r}"
@@ -125,23 +130,9 @@ def _response_line(response: ResponsePlan) -> str:
     status = response.status_code if response.status_code is not None else "200"
     text = f"response  {status} {response.response_class.__name__}"
     if response.adapter is not None:
-        text += f"  model {_type_name(response.adapter._type)}"  # the type it was built from
+        text += f"  model {type_name(response.adapter._type)}"  # the type it was built from
         if response.dumps_json:
             text += " (pydantic writes the JSON)"
     if response.stream is not None:
         text += "  streamed"
     return text
-
-
-def _type_name(annotation: Any) -> str:
-    if isinstance(annotation, type) and typing.get_origin(annotation) is None:
-        return annotation.__name__
-    # "list[examples.main.Item]" reads as "list[Item]": modules are noise in a plan's tree.
-    return _DOTTED.sub(r"\1", repr(annotation))
-
-
-_DOTTED = re.compile(r"\b(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*)")
-
-
-def _name(call: Any) -> str:
-    return getattr(call, "__name__", None) or type(call).__name__

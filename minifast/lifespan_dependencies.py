@@ -16,8 +16,8 @@ from typing import Any
 
 import anyio
 
-from minifast.plan import CallablePlan, CallKind
-from minifast.resolve import call, exit_manager
+from minifast.contract import CallablePlan, CallKind
+from minifast.resolve import call_plan, exit_manager
 
 
 class LifespanDependencies:
@@ -67,7 +67,7 @@ class LifespanDependencies:
         if plan.kind in (CallKind.ASYNC_GENERATOR, CallKind.SYNC_GENERATOR):
             built = await self._stack.enter_async_context(exit_manager(plan, values))
         else:
-            built = await call(plan, values)
+            built = await call_plan(plan, values)
         self._values[plan.call] = built
         return built
 

@@ -1,4 +1,5 @@
-# How a plan is made: when a route is registered, its endpoint's signature is read once. A
+# How a plan is made: when a route is registered, its EndpointSpec is compiled once (the rule:
+# compiling reads the spec and the endpoint's signature, never a route, an app or a request). A
 # `Depends()` parameter becomes a plan of its own, recursively; a special type (Request,
 # Response, BackgroundTasks, ...) is injected; any other parameter gets its source by FastAPI's
 # rules (see _parameters.py): a marker (`Query()`, `Header()`, ...) decides, else a name in the
@@ -6,7 +7,8 @@
 # model, a list, a dict) is the body. The plain parameters of one source are validated together
 # by one pydantic model built here; a model of parameters has its own validator. If any body
 # parameter is a Form()/File() (an UploadFile is one), the body is read as a form. The result is
-# frozen: resolve.py runs it per request without looking at a signature again.
+# frozen (its types are in contract.py): resolve.py runs it per request without looking at a
+# signature again.
 """compile_endpoint(): signature → frozen EndpointPlan."""
 
 from __future__ import annotations
@@ -17,51 +19,43 @@ import functools
 import inspect
 import types
 import typing
-from collections import UserDict
 from collections.abc import Callable, Mapping
-from enum import Enum
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, Literal, NamedTuple
 
 import typing_extensions
 from pydantic import TypeAdapter
 from pydantic_core import SchemaValidator
 
 from minifast import params
-from minifast._decorators import (
-    DEFAULT_MAX_BODY_SIZE,
-    EndpointDeclaration,
-    ResponseDeclaration,
-)
-from minifast._form_plan import FormPlan, compile_form
+from minifast._form_plan import compile_form
 from minifast._nonblocking import cannot_block
 from minifast._parameters import (
-    ParamPlan,
-    Source,
-    SourcePlan,
     compile_container,
     compile_param,
     compile_sources,
     declared_marker,
 )
+from minifast._response_plan import compile_response
 from minifast._types_util import annotate, annotated_parts, call_target
 from minifast.background import BackgroundTasks
-from minifast.concurrency import ConcurrencyLimit
+from minifast.contract import (
+    GENERATOR_KINDS,
+    BodyPlan,
+    CallablePlan,
+    CallKind,
+    DependencyPlan,
+    EndpointPlan,
+    EndpointSpec,
+    Injected,
+    ParamPlan,
+    Source,
+)
 from minifast.exceptions import DependencyScopeError, FastAPIError
 from minifast.requests import HTTPConnection, Request
 from minifast.responses import Response
 from minifast.security.base import SecurityBase
 from minifast.security.oauth2 import SecurityScopes
-from minifast.serialization import ResponsePlan, compile_response
 from minifast.websockets import WebSocket
-
-
-class CallKind(Enum):
-    ASYNC = "async"
-    SYNC = "sync"  # run in the thread pool
-    INLINE = "inline"  # sync, but only moves values (see _nonblocking.py): no thread pool
-    ASYNC_GENERATOR = "async generator"  # a `yield` dependency
-    SYNC_GENERATOR = "sync generator"  # a `yield` dependency stepped in the thread pool
-
 
 # An endpoint of these kinds streams what it yields (see serialization.py).
 _GENERATORS: dict[CallKind, Literal["async", "sync"]] = {
@@ -69,76 +63,16 @@ _GENERATORS: dict[CallKind, Literal["async", "sync"]] = {
     CallKind.SYNC_GENERATOR: "sync",
 }
 
-# Types whose parameters are handed the live object instead of a validated value.
-INJECTED: dict[type[Any], str] = {
-    SecurityScopes: "security_scopes",
-    Request: "request",
-    WebSocket: "websocket",
-    HTTPConnection: "connection",
-    Response: "response",
-    BackgroundTasks: "background_tasks",
+# Types whose parameters are handed the live object instead of a validated value; the first
+# class the annotation is a subclass of decides (a Request is an HTTPConnection too).
+INJECTED: dict[type[Any], Injected] = {
+    SecurityScopes: Injected.SECURITY_SCOPES,
+    Request: Injected.REQUEST,
+    WebSocket: Injected.WEBSOCKET,
+    HTTPConnection: Injected.CONNECTION,
+    Response: Injected.RESPONSE,
+    BackgroundTasks: Injected.BACKGROUND_TASKS,
 }
-
-
-# PERF: plans are never compared or hashed (caches key on the callables they hold): `eq=False`
-# spares compiling an __eq__ and a __hash__ per class, where Python 3.11 compiles each generated
-# method from source: -0.15 ms of start-up per class.
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class BodyPlan:
-    """How one callable reads its body parameters from the parsed body."""
-
-    params: tuple[ParamPlan, ...]
-    embedded: bool  # the body is an object keyed by parameter; else params[0] *is* the body
-    validator: SchemaValidator
-    form: FormPlan | None = None  # set when the body is read as a form
-
-
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class DependencyPlan:
-    """One dependency of a callable: its plan, and which calls of a request share its value."""
-
-    name: str | None  # keyword in the dependent; None for `dependencies=[...]`
-    plan: CallablePlan
-    use_cache: bool
-    scope: str | None
-    uses_scopes: bool  # it, or something it depends on, reads OAuth2 scopes
-    cache_key: tuple[Any, ...]  # calls with equal keys share one value per request
-    limit: ConcurrencyLimit | None = None  # Depends(max_concurrency=...)
-
-
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class CallablePlan:
-    """An endpoint or a dependency: what to call and how to fill each of its parameters."""
-
-    call: Callable[..., Any]
-    kind: CallKind
-    sources: tuple[SourcePlan, ...]  # path, query, header, cookie: only those used
-    body: BodyPlan | None
-    injected: tuple[tuple[str, str], ...]  # (keyword, what INJECTED hands it)
-    dependencies: tuple[DependencyPlan, ...]
-    security_scopes: tuple[str, ...] = ()
-    # A `yield` dependency as a context manager factory; None for the other kinds. PERF: wrapped
-    # here once, not per request: 1.3 µs less for each.
-    exit_factory: Callable[..., Any] | None = None
-
-    @property
-    def cache_key(self) -> tuple[Callable[..., Any], tuple[str, ...]]:
-        return self.call, tuple(sorted(set(self.security_scopes)))
-
-
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class EndpointPlan:
-    """Everything a request to one route needs, decided at registration."""
-
-    endpoint: CallablePlan
-    response: ResponsePlan | None  # None for a websocket endpoint
-    reads_body: bool  # whether any callable in the tree has body parameters
-    body_params: tuple[ParamPlan, ...]  # all of them, for OpenAPI and error bodies
-    has_cleanup: bool  # whether any dependency is a `yield` generator
-    reads_form: bool = False  # the body is a form (urlencoded or multipart), not JSON
-    max_body_size: int | None = DEFAULT_MAX_BODY_SIZE  # None: no limit
-    exits_before_response: bool = False  # a `yield` dependency has scope="function"
-    json_without_content_type: bool = False  # strict_content_type=False: no header reads as JSON
 
 
 class _Compiling(NamedTuple):
@@ -154,34 +88,35 @@ class _Compiling(NamedTuple):
 
 
 def compile_endpoint(
-    route: EndpointDeclaration,
+    spec: EndpointSpec,
     overrides: Mapping[Callable[..., Any], Callable[..., Any]] | None = None,
 ) -> EndpointPlan:
     """Read the endpoint (and its dependencies) once; fail now, at import, if it is wrong.
 
-    `overrides` (the app's `dependency_overrides`) swaps dependencies for others; the
-    route compiles such a plan once per change of the mapping, on its next request.
+    `overrides` (the app's `dependency_overrides`) swaps dependencies for others; the route
+    compiles such a plan once per change of the mapping, on its next request.
     """
-    context = _Compiling(frozenset(route.template.param_names), overrides or {})
-    plan = compile_callable(route.endpoint, context, list(route.dependencies))
+    context = _Compiling(path_names=spec.path_names, overrides=overrides or {})
+    plan = compile_callable(spec.endpoint, context, list(spec.dependencies))
     body_params = tuple(_body_params(plan))
     embed = len(body_params) > 1 or any(_embeds(param) for param in body_params)
     is_form = any(isinstance(param.marker, params.Form) for param in body_params)
     plan = _with_body(plan, embed, is_form)
-    if route.websocket:
+    if spec.websocket:
         if body_params:
-            raise FastAPIError(f"websocket endpoint {route.path} cannot read a request body")
-        return EndpointPlan(plan, None, False, (), _has_generators(plan))
-    # An HTTP route's declaration also says how it answers (see ResponseDeclaration).
-    answering = cast(ResponseDeclaration, route)
-    response = compile_response(answering, plan.call, _GENERATORS.get(plan.kind))
+            raise FastAPIError(f"websocket endpoint {spec.path} cannot read a request body")
+        return EndpointPlan(endpoint=plan, response=None, has_cleanup=_has_generators(plan))
     return EndpointPlan(
-        plan, response, reads_body=bool(body_params), body_params=body_params,
-        has_cleanup=_has_generators(plan), reads_form=is_form,
-        max_body_size=answering.options.get("max_body_size", DEFAULT_MAX_BODY_SIZE),
+        endpoint=plan,
+        response=compile_response(spec, _GENERATORS.get(plan.kind)),
+        reads_body=bool(body_params),
+        body_params=body_params,
+        has_cleanup=_has_generators(plan),
+        reads_form=is_form,
+        max_body_size=spec.max_body_size,
         exits_before_response=_has_generators(plan, scope="function"),
-        json_without_content_type=not answering.options.get("strict_content_type", True),
-    )  # fmt: skip
+        json_without_content_type=not spec.strict_content_type,
+    )
 
 
 def _has_generators(plan: CallablePlan, scope: str | None = None) -> bool:
@@ -200,7 +135,7 @@ def compile_callable(
 ) -> CallablePlan:
     """Plan one callable; its body validator comes later, once embedding is known."""
     found: dict[Source, list[ParamPlan]] = {source: [] for source in Source}
-    injected: list[tuple[str, str]] = []
+    injected: list[tuple[str, Injected]] = []
     dependencies = [_dependency(None, dep, context) for dep in extra_dependencies or []]
     for name, annotation, marker, default in _signature(call):
         if isinstance(marker, params.Depends):
@@ -215,11 +150,14 @@ def compile_callable(
         for source in (Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE)
         for source_plan in compile_sources(source, tuple(found[source]))
     )
-    body = BodyPlan(tuple(found[Source.BODY]), False, _NO_VALIDATOR) if found[Source.BODY] else None
+    body = None
+    if found[Source.BODY]:  # its validator comes later, once embedding is known
+        body = BodyPlan(params=tuple(found[Source.BODY]), embedded=False, validator=None)
     kind = _call_kind(call)
     return CallablePlan(
-        call, kind, sources, body, tuple(injected), tuple(dependencies),
-        context.security_scopes, _exit_factory(call, kind),
+        call=call, kind=kind, sources=sources, body=body, injected=tuple(injected),
+        dependencies=tuple(dependencies), security_scopes=context.security_scopes,
+        exit_factory=_exit_factory(call, kind),
     )  # fmt: skip
 
 
@@ -292,15 +230,15 @@ def _dependency(name: str | None, marker: params.Depends, context: _Compiling) -
     _check_exit_scopes(plan, marker.scope)
     uses_scopes = _uses_scopes(plan, marker)
     return DependencyPlan(
-        name, plan, marker.use_cache, marker.scope, uses_scopes,
-        _cache_key(plan, marker.scope, uses_scopes), marker._concurrency,
+        name=name, plan=plan, use_cache=marker.use_cache, scope=marker.scope,
+        uses_scopes=uses_scopes, cache_key=_cache_key(plan, marker.scope, uses_scopes),
+        limit=marker._concurrency,
     )  # fmt: skip
 
 
 def _check_exit_scopes(plan: CallablePlan, scope: str | None) -> None:
     """A `yield` dependency exiting after the response cannot use one exiting before it."""
-    generator = plan.kind in (CallKind.ASYNC_GENERATOR, CallKind.SYNC_GENERATOR)
-    if not generator or scope not in (None, "request"):
+    if plan.kind not in GENERATOR_KINDS or scope not in (None, "request"):
         return
     for dependency in plan.dependencies:
         if dependency.scope == "function":
@@ -314,7 +252,7 @@ def _check_exit_scopes(plan: CallablePlan, scope: str | None) -> None:
 
 def _uses_scopes(plan: CallablePlan, marker: params.Depends) -> bool:
     own_scopes = isinstance(marker, params.Security) and bool(marker.scopes)
-    reads_scopes = any(what == "security_scopes" for _, what in plan.injected)
+    reads_scopes = any(what is Injected.SECURITY_SCOPES for _, what in plan.injected)
     return (
         own_scopes or reads_scopes or isinstance(plan.call, SecurityBase)
         or any(dependency.uses_scopes for dependency in plan.dependencies)
@@ -328,7 +266,7 @@ def _cache_key(plan: CallablePlan, scope: str | None, uses_scopes: bool) -> tupl
     `yield` dependency's exit scope ("request" unless set) counts too.
     """
     scopes = tuple(sorted(set(plan.security_scopes))) if uses_scopes else ()
-    generator = plan.kind in (CallKind.ASYNC_GENERATOR, CallKind.SYNC_GENERATOR)
+    generator = plan.kind in GENERATOR_KINDS
     return plan.call, scopes, scope or ("request" if generator else "")
 
 
@@ -355,7 +293,7 @@ def _fill_dependency(marker: params.Depends, annotation: Any) -> params.Depends:
     return dataclasses.replace(marker, dependency=annotation)
 
 
-def _injected(annotation: Any) -> str | None:
+def _injected(annotation: Any) -> Injected | None:
     if not inspect.isclass(annotation):
         return None
     return next((what for kind, what in INJECTED.items() if issubclass(annotation, kind)), None)
@@ -434,7 +372,7 @@ def _with_body(plan: CallablePlan, embed: bool, is_form: bool) -> CallablePlan:
         body = _form_body(body.params)
     elif body is not None:
         validator = compile_container("body", body.params) if embed else _adapter(body.params[0])
-        body = BodyPlan(body.params, embed, validator)
+        body = BodyPlan(params=body.params, embedded=embed, validator=validator)
     return dataclasses.replace(plan, dependencies=dependencies, body=body)
 
 
@@ -445,33 +383,4 @@ def _adapter(param: ParamPlan) -> SchemaValidator:
 
 def _form_body(found: tuple[ParamPlan, ...]) -> BodyPlan:
     """COMPAT: as in FastAPI, each form parameter is validated on its own (see _form_plan.py)."""
-    return BodyPlan(found, True, _NO_VALIDATOR, compile_form(found))
-
-
-_NO_VALIDATOR: Any = None  # a placeholder until _with_body sets the real one
-
-
-class DependencyOverrides(UserDict[Callable[..., Any], Callable[..., Any]]):
-    """`app.dependency_overrides`: a mapping that forgets the plans compiled under it on change.
-
-    A route asks it for its plan: the first request after a change compiles one, the
-    following requests reuse it. Every mutation goes through __setitem__ or __delitem__.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.plans: dict[EndpointDeclaration, EndpointPlan] = {}
-        super().__init__(*args, **kwargs)
-
-    def plan_for(self, route: EndpointDeclaration) -> EndpointPlan:
-        plan = self.plans.get(route)
-        if plan is None:
-            plan = self.plans[route] = compile_endpoint(route, self)
-        return plan
-
-    def __setitem__(self, key: Callable[..., Any], value: Callable[..., Any]) -> None:
-        super().__setitem__(key, value)
-        self.plans.clear()
-
-    def __delitem__(self, key: Callable[..., Any]) -> None:
-        super().__delitem__(key)
-        self.plans.clear()
+    return BodyPlan(params=found, embedded=True, validator=None, form=compile_form(found))

@@ -1,4 +1,5 @@
-# How a plan runs for one request: the request is given the route's body limit, then the body is
+# How a plan runs for one request (the rule: running reads the plan and the request, and never
+# a signature or a route): the request is given the route's body limit, then the body is
 # read and parsed (as JSON, or as a form) if any callable of the tree has body parameters. Then
 # each callable, dependencies before their dependents: its dependencies are resolved (from the
 # per-request cache when already called), each source of its parameters is validated in one
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -25,25 +25,32 @@ from typing import Any
 
 import anyio
 from pydantic import ValidationError
-from pydantic_core import PydanticUndefined, from_json
+from pydantic_core import PydanticUndefined
 
-from minifast._parameters import Source, SourcePlan
-from minifast._read_inputs import resolve_form, resolve_group, validate_one
+from minifast._read_inputs import (
+    container_of,
+    read_body,
+    read_source,
+    resolve_form,
+    resolve_group,
+    validate_one,
+)
 from minifast.background import BackgroundTasks
 from minifast.concurrency import contextmanager_in_threadpool, run_in_threadpool
-from minifast.datastructures import DEFAULT_MAX_FILE_SIZE
-from minifast.exceptions import (
-    FastAPIError,
-    HTTPException,
-    RequestValidationError,
-    WebSocketRequestValidationError,
-)
-from minifast.plan import (
+from minifast.contract import (
     BodyPlan,
     CallablePlan,
     CallKind,
     DependencyPlan,
     EndpointPlan,
+    Injected,
+    SourcePlan,
+)
+from minifast.datastructures import DEFAULT_MAX_FILE_SIZE
+from minifast.exceptions import (
+    FastAPIError,
+    RequestValidationError,
+    WebSocketRequestValidationError,
 )
 from minifast.requests import HTTPConnection, Request
 from minifast.responses import Response
@@ -53,7 +60,6 @@ from minifast.types import Send
 from minifast.validation import (
     ErrorList,
     endpoint_context,
-    json_invalid,
     located_errors,
     missing,
 )
@@ -65,33 +71,34 @@ class _Context:
     """What one request's resolution shares across the callables of its plan."""
 
     request: Request | WebSocket  # the connection: a websocket for websocket routes
-    body: Any
-    function_stack: AsyncExitStack | None
-    request_stack: AsyncExitStack | None
+    body: Any = PydanticUndefined  # the parsed body, once read; Undefined: none (or empty)
+    function_stack: AsyncExitStack | None = None
+    request_stack: AsyncExitStack | None = None
     cache: dict[Any, Any] = field(default_factory=dict)
     response: Response | None = None  # the injected Response, made on first use
     background: BackgroundTasks | None = None
     cleanup_scope: anyio.CancelScope | None = None  # see _cleanup_scope()
 
 
-async def respond(plan: EndpointPlan, request: Request, send: Send) -> None:
+async def serve_http(plan: EndpointPlan, request: Request, send: Send) -> None:
     """Resolve, call, serialize, send; `yield` dependencies exit as their scope says."""
     request.max_body_size = plan.max_body_size
     try:
         if not plan.has_cleanup:
             # PERF: without `yield` dependencies there is nothing to exit: no stacks to build.
-            response = await produce(plan, _Context(request, None, None, None))
+            response = await endpoint_response(plan, _Context(request=request))
             await response(request.scope, request.receive, send)
             return
         sent = False
         async with AsyncExitStack() as request_stack:
-            context = _Context(request, None, None, request_stack)
+            context = _Context(request=request, request_stack=request_stack)
             if plan.exits_before_response:
                 async with AsyncExitStack() as function_stack:
                     context.function_stack = function_stack
-                    response = await produce(plan, context)
+                    response = await endpoint_response(plan, context)
             else:
-                response = await produce(plan, context)  # PERF: no empty stack to exit, -0.9 µs
+                # PERF: no empty stack to exit, -0.9 µs
+                response = await endpoint_response(plan, context)
             await response(request.scope, request.receive, send)
             sent = True
     finally:
@@ -116,10 +123,10 @@ _Stacks = tuple[AsyncExitStack | None, AsyncExitStack | None]
 _handler_stacks: ContextVar[_Stacks] = ContextVar("_handler_stacks", default=(None, None))
 
 
-async def respond_through(
+async def serve_http_through(
     handler: Callable[[Request], Awaitable[Response]], request: Request, send: Send
 ) -> None:
-    """`respond` for a route whose handler a custom route class wrapped: call it, then send."""
+    """`serve_http` for a route whose handler a custom route class wrapped: call it, then send."""
     sent = False
     try:
         async with AsyncExitStack() as request_stack:
@@ -137,25 +144,28 @@ async def respond_through(
         raise FastAPIError(_SWALLOWED)
 
 
-async def produce_response(plan: EndpointPlan, request: Request) -> Response:
-    """The response of a route handler, on the stacks respond_through opened."""
+async def handler_response(plan: EndpointPlan, request: Request) -> Response:
+    """The response of a route handler, on the stacks serve_http_through opened."""
     request.max_body_size = plan.max_body_size
     request_stack, function_stack = _handler_stacks.get()
-    return await produce(plan, _Context(request, None, function_stack, request_stack))
+    context = _Context(request=request, function_stack=function_stack, request_stack=request_stack)
+    return await endpoint_response(plan, context)
 
 
-async def respond_websocket(plan: EndpointPlan, websocket: WebSocket) -> None:
+async def serve_websocket(plan: EndpointPlan, websocket: WebSocket) -> None:
     """Resolve and call a websocket endpoint; its `yield` dependencies exit when it returns."""
     async with AsyncExitStack() as request_stack, AsyncExitStack() as function_stack:
-        context = _Context(websocket, PydanticUndefined, function_stack, request_stack)
+        context = _Context(
+            request=websocket, function_stack=function_stack, request_stack=request_stack
+        )
         values, errors = await resolve_callable(plan.endpoint, context)
         if errors:
             where = functools.partial(endpoint_context, plan.endpoint.call, websocket.scope, "WS")
             raise WebSocketRequestValidationError(errors, locate=where)
-        await call(plan.endpoint, values)
+        await call_plan(plan.endpoint, values)
 
 
-async def produce(plan: EndpointPlan, context: _Context) -> Response:
+async def endpoint_response(plan: EndpointPlan, context: _Context) -> Response:
     assert isinstance(context.request, Request) and plan.response is not None
     if plan.reads_form:
         # A file cannot outgrow the body, so the route's body limit is the file limit too.
@@ -175,55 +185,10 @@ async def produce(plan: EndpointPlan, context: _Context) -> Response:
         # Calling a generator function runs none of its code: the response will step it.
         items = plan.endpoint.call(**values)
         return build_stream(plan.response, items, context.response, context.background)
-    content = await call(plan.endpoint, values)
+    content = await call_plan(plan.endpoint, values)
     return build_response(
         plan.response, content, context.response, context.background, context.request
     )
-
-
-async def read_body(request: Request, json_without_content_type: bool = False) -> Any:
-    """The body as parsed JSON, or as bytes when not declared JSON, or Undefined when empty.
-
-    COMPAT: with `strict_content_type=False` (FastAPI 0.163), a body with no Content-Type at
-    all is read as JSON too.
-    """
-    raw = await request.body()
-    if not raw:
-        return PydanticUndefined
-    content_type = request.headers.get("content-type")
-    declared_json = _is_json(content_type) if content_type else json_without_content_type
-    if not declared_json:
-        return raw  # COMPAT: validated as bytes, so a model reports the wrong type
-    try:
-        # PERF: pydantic-core's parser is 4x faster than json's, (c) 3.1 -> 0.8 µs. It accepts no
-        # document json.loads refuses and reads those both accept alike (fuzzed); any it
-        # refuses (UTF-16, a BOM, lone surrogates, bad JSON) go to json.loads, whose result or
-        # error is FastAPI's.
-        return from_json(raw)
-    except ValueError:
-        pass
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise json_invalid(error) from None
-    except ValueError as error:  # bytes that are no UTF-8/16/32, a number of 5,000 digits
-        raise HTTPException(400, "There was an error parsing the body") from error  # COMPAT
-
-
-@functools.lru_cache(maxsize=64)
-def _is_json(content_type: str) -> bool:
-    """Whether a Content-Type names JSON: `application/json` or `application/<x>+json`.
-
-    COMPAT: read as the standard library's email parser reads it (as FastAPI does): the part
-    before `;`, trimmed, lower-cased; anything but one `/` in it counts as text/plain.
-    PERF: no parser object per request, and a request's header value is usually the last
-    one's: cached (64 values at most), 2.9 -> 0.1 µs per JSON body.
-    """
-    media_type = content_type.partition(";")[0].strip().lower()
-    if media_type.count("/") != 1:
-        return False
-    main_type, subtype = media_type.split("/")
-    return main_type == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
 async def resolve_callable(
@@ -245,7 +210,7 @@ async def resolve_callable(
     elif plan.body is not None:
         errors.extend(resolve_body(plan.body, context.body, values))
     for name, what in plan.injected:
-        values[name] = _injected(what, plan, context)
+        values[name] = _INJECTORS[what](plan, context)
     return values, errors
 
 
@@ -254,8 +219,8 @@ def resolve_source(
 ) -> ErrorList:
     """The parameters of one source (path, query, header or cookie), validated in one call."""
     if source.group is not None:
-        return resolve_group(source, _container_of(source.source, request), values)
-    data = _read_source(source.source, source.params, request)
+        return resolve_group(source, container_of(source.source, request), values)
+    data = read_source(source.source, source.params, request)
     try:
         validated = source.validator.validate_python(data, from_attributes=True)
     except ValidationError as error:
@@ -294,10 +259,10 @@ async def resolve_dependency(
     if dependency.plan.exit_factory is not None:
         value = await _enter(dependency, values, context)
     elif dependency.limit is None:
-        value = await call(dependency.plan, values)
+        value = await call_plan(dependency.plan, values)
     else:
         async with dependency.limit.get_semaphore():  # Depends(max_concurrency=...)
-            value = await call(dependency.plan, values)
+            value = await call_plan(dependency.plan, values)
     context.cache.setdefault(key, value)  # COMPAT: a `use_cache=False` call leaves it as it was
     return value, []
 
@@ -403,7 +368,7 @@ def exit_manager(plan: CallablePlan, values: dict[str, Any]) -> Any:
     return contextmanager_in_threadpool(manager)
 
 
-def call(plan: CallablePlan, values: dict[str, Any]) -> Awaitable[Any]:
+def call_plan(plan: CallablePlan, values: dict[str, Any]) -> Awaitable[Any]:
     """Call an endpoint or dependency; a sync one runs in the thread pool. Await the result.
 
     A sync one that only moves values (an `__init__` storing its arguments) runs right here.
@@ -423,51 +388,17 @@ async def _returning(value: Any) -> Any:
     return value
 
 
-def _read_source(source: Source, params: Any, request: HTTPConnection) -> Any:
-    """The raw values of one source, keyed as the plan's validator reads them."""
-    container = _container_of(source, request)
-    if source in (Source.PATH, Source.COOKIE):
-        return container
-    data: dict[str, Any] = {}
-    for param in params:
-        found = _lookup(container, param.key, param.is_sequence)
-        if found is not None:
-            data[param.key] = found
-        for key in param.other_keys:  # AliasChoices: the validator picks among them
-            found = _lookup(container, key, param.is_sequence)
-            if found is not None:
-                data[key] = found
-    return data
-
-
-def _container_of(source: Source, request: HTTPConnection) -> Any:
-    if source is Source.PATH:
-        return request.scope.get("path_params", {})
-    if source is Source.QUERY:
-        return request.query_params
-    if source is Source.HEADER:
-        return request.headers
-    return request.cookies
-
-
-def _lookup(container: Any, key: str, is_sequence: bool) -> Any:
-    """One value, or every value of a repeated key (a list), or None when absent."""
-    if not is_sequence:
-        return container.get(key)  # no source holds None: None means absent
-    if key not in container:
-        return None
-    return container.getlist(key) if hasattr(container, "getlist") else [container[key]]
-
-
 def resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorList:
     """Body parameters from the parsed JSON (or bytes) body."""
+    validator = body.validator
+    assert validator is not None, "only a form body has no validator of its own"
     if body.embedded:
         if parsed is not PydanticUndefined and not isinstance(parsed, dict):
             # COMPAT: a body that is not an object misses every parameter, even optional ones.
             return [missing(("body", param.key)) for param in body.params]
         data = {} if parsed is PydanticUndefined else parsed
         try:
-            validated = body.validator.validate_python(data, from_attributes=True)
+            validated = validator.validate_python(data, from_attributes=True)
         except ValidationError as error:
             return located_errors(error, ("body",), of_parameters=True)
         for param, value in zip(body.params, validated.__dict__.values(), strict=True):
@@ -475,23 +406,43 @@ def resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorLi
         return []
     param = body.params[0]
     if parsed is PydanticUndefined:  # missing, or its default (checked if validate_default)
-        return validate_one(param, body.validator, parsed, ("body",), values)
+        return validate_one(param, validator, parsed, ("body",), values)
     try:
-        values[param.name] = body.validator.validate_python(parsed, from_attributes=True)
+        values[param.name] = validator.validate_python(parsed, from_attributes=True)
     except ValidationError as error:
         return located_errors(error, ("body",), of_parameters=False)
     return []
 
 
-def _injected(what: str, plan: CallablePlan, context: _Context) -> Any:
-    if what == "security_scopes":
-        return SecurityScopes(plan.security_scopes)
-    if what == "response":
-        if context.response is None:
-            context.response = injected_response()
-        return context.response
-    if what == "background_tasks":
-        if context.background is None:
-            context.background = BackgroundTasks()
-        return context.background
+def _security_scopes(plan: CallablePlan, context: _Context) -> SecurityScopes:
+    return SecurityScopes(plan.security_scopes)
+
+
+def _sub_response(plan: CallablePlan, context: _Context) -> Response:
+    """One Response per request, however many callables ask for it."""
+    if context.response is None:
+        context.response = injected_response()
+    return context.response
+
+
+def _background_tasks(plan: CallablePlan, context: _Context) -> BackgroundTasks:
+    """One BackgroundTasks per request, run after the response is sent."""
+    if context.background is None:
+        context.background = BackgroundTasks()
+    return context.background
+
+
+def _connection(plan: CallablePlan, context: _Context) -> Request | WebSocket:
     return context.request
+
+
+# What each injected parameter is handed (the Request, WebSocket and HTTPConnection kinds all
+# get the connection being served).
+_INJECTORS: dict[Injected, Callable[[CallablePlan, _Context], Any]] = {
+    Injected.SECURITY_SCOPES: _security_scopes,
+    Injected.RESPONSE: _sub_response,
+    Injected.BACKGROUND_TASKS: _background_tasks,
+    Injected.REQUEST: _connection,
+    Injected.WEBSOCKET: _connection,
+    Injected.CONNECTION: _connection,
+}

@@ -7,258 +7,32 @@
 # and headers set on an injected `Response` are applied last. A generator endpoint streams:
 # each item as a JSON line, or as an SSE event with `response_class=EventSourceResponse`, each
 # validated and written by the item type its annotation gives (`-> AsyncIterable[Item]`).
-"""Response models, serialization, and the choice of response class."""
+"""Runs a ResponsePlan: an endpoint's return value (or its stream of items) as a Response."""
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import inspect
 import json
-import typing
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterable,
-    AsyncIterator,
-    Callable,
-    Generator,
-    Iterable,
-    Iterator,
-)
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
+from typing import TYPE_CHECKING, Any
 
 import anyio  # PERF: its `lowlevel` loads on first use (see concurrency.py)
 from pydantic import TypeAdapter, ValidationError
-from pydantic_core import SchemaSerializer, SchemaValidator
+from pydantic_core import SchemaValidator
 
-from minifast._decorators import ResponseDeclaration
-from minifast._types_util import call_target, uses_pydantic_v1
 from minifast.background import BackgroundTasks
 from minifast.concurrency import iterate_in_threadpool, run_in_threadpool
+from minifast.contract import ResponsePlan, StreamPlan
 from minifast.encoders import _finite, jsonable_encoder
-from minifast.exception_handlers import is_body_allowed_for_status_code
-from minifast.exceptions import (
-    FastAPIError,
-    PydanticV1NotSupportedError,
-    ResponseValidationError,
-)
+from minifast.exceptions import ResponseValidationError
 from minifast.responses import Response, StreamingResponse, _json_bytes_response
+from minifast.status import is_body_allowed_for_status_code
 from minifast.types import Receive, Scope, Send
 from minifast.validation import endpoint_context, located_errors
 
 if TYPE_CHECKING:
     from minifast.requests import Request
-
-# Annotations whose argument is the type of each item a generator endpoint yields.
-_STREAMS = frozenset({AsyncIterable, AsyncIterator, AsyncGenerator, Iterable, Iterator, Generator})
-# What sends those items as JSON lines or SSE events: (items, dump, status_code, background).
-_StreamType = Callable[
-    [AsyncGenerator[Any, None], Callable[[Any], bytes], int, BackgroundTasks | None], Response
-]
-
-
-# PERF: eq=False: nothing compares or hashes plans, so no __eq__ and __hash__ to compile
-# (see plan.py): -0.15 ms of start-up per class.
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class StreamPlan:
-    """How a generator endpoint's items are sent."""
-
-    format: Literal["jsonl", "sse", "raw"]  # raw: a chosen response class streams them as is
-    response_type: _StreamType | None  # what sends jsonl or sse items; None for raw
-    is_async: bool
-    adapter: TypeAdapter[Any] | None  # the item type, when the annotation gives one
-    dump_options: dict[str, Any]
-    validator: SchemaValidator | None = None  # PERF: the adapter's halves, as in ResponsePlan
-    serializer: SchemaSerializer | None = None
-
-    def dump(self, item: Any) -> bytes:
-        """One item as JSON: checked and written by the item type, else by `json.dumps`.
-
-        COMPAT: untyped items are written as FastAPI writes them: `json.dumps` of the
-        `jsonable_encoder` result (with spaces), NaN and infinities as null.
-        """
-        if self.adapter is None:
-            return json.dumps(_finite(jsonable_encoder(item))).encode()
-        value = _validated(self.validator, self.adapter, item)
-        serializer = self.serializer or self.adapter.serializer
-        return serializer.to_json(value, **self.dump_options)
-
-
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class ResponsePlan:
-    """How a route turns its endpoint's return value into a Response."""
-
-    status_code: int | None
-    response_class: type[Response]
-    adapter: TypeAdapter[Any] | None  # the response model, if any
-    dumps_json: bool  # a model and no explicit response class: pydantic writes the bytes
-    dump_options: dict[str, Any]  # include, exclude, by_alias, exclude_unset, ... when set
-    # PERF: the adapter's pydantic-core halves, called without TypeAdapter's wrappers and with
-    # only the options that differ from pydantic's defaults: (c) 2.4 -> 1.1 µs per response.
-    validator: SchemaValidator | None = None
-    serializer: SchemaSerializer | None = None
-    stream: StreamPlan | None = None  # set for a generator endpoint
-    # The `responses={code: {"model": ...}}` models: built here so a wrong one fails at
-    # registration, as in FastAPI; only OpenAPI reads them.
-    extras: dict[int | str, TypeAdapter[Any]] = dataclasses.field(default_factory=dict)
-    endpoint: Callable[..., Any] | None = None  # named by a ResponseValidationError
-
-
-def compile_response(
-    route: ResponseDeclaration,
-    endpoint: Callable[..., Any],
-    generator: Literal["async", "sync"] | None = None,
-) -> ResponsePlan:
-    """Decide the response model and class once, from the route's options and annotation.
-
-    `generator` says the endpoint is a generator function (which kind): it streams.
-    """
-    options = route.options
-    stream = None
-    if generator is not None:
-        stream = _compile_stream(route, endpoint, generator == "async")
-    model = _response_model(route, endpoint, stream)
-    adapter = None
-    if model is not None:
-        if not is_body_allowed_for_status_code(route.status_code):
-            raise FastAPIError(f"Status code {route.status_code} must not have a response body")
-        adapter = _adapter(model, route.path)
-    extras = {
-        code: _adapter(response["model"], route.path)
-        for code, response in route.responses.items()
-        if "model" in response
-    }
-    if stream is not None:
-        # The model only shows in OpenAPI's components, as in FastAPI: items are the answer.
-        return ResponsePlan(
-            route.status_code, route.response_class, adapter, False, stream.dump_options,
-            stream=stream, extras=extras, endpoint=endpoint,
-        )  # fmt: skip
-    dump_options = _dump_options(options)
-    # COMPAT: pydantic writes the bytes only when no response class was chosen anywhere (route,
-    # router or app); a chosen class, even JSONResponse, renders the dumped data itself.
-    explicit_class = "response_class" in options or route.default_response_class is not None
-    response_class = route.response_class
-    return ResponsePlan(
-        route.status_code, response_class, adapter, adapter is not None and not explicit_class,
-        dump_options, _core(adapter, "validator"), _core(adapter, "serializer"), extras=extras,
-        endpoint=endpoint,
-    )  # fmt: skip
-
-
-def _response_model(
-    route: ResponseDeclaration, endpoint: Callable[..., Any], stream: StreamPlan | None
-) -> Any:
-    """`response_model=`, else the return annotation, unless a stream's annotation names items."""
-    if "response_model" in route.options:
-        return route.options["response_model"]
-    if stream is not None and typing.get_origin(_annotation(endpoint)) in _STREAMS:
-        return None
-    return _returned(endpoint)
-
-
-def _dump_options(options: Any) -> dict[str, Any]:
-    """The `response_model_*` options that differ from pydantic's defaults (and by_alias)."""
-    dump_options = {
-        "include": options.get("response_model_include"),
-        "exclude": options.get("response_model_exclude"),
-        "by_alias": options.get("response_model_by_alias", True),  # None would mean the config's
-        "exclude_unset": options.get("response_model_exclude_unset", False),
-        "exclude_defaults": options.get("response_model_exclude_defaults", False),
-        "exclude_none": options.get("response_model_exclude_none", False),
-    }
-    return {
-        key: value
-        for key, value in dump_options.items()
-        if key == "by_alias" or value not in (None, False)
-    }
-
-
-def _compile_stream(
-    route: ResponseDeclaration, endpoint: Callable[..., Any], is_async: bool
-) -> StreamPlan:
-    """JSON Lines by default, SSE for an EventSourceResponse, raw for any other chosen class.
-
-    COMPAT: as in FastAPI, the item type comes from the annotation only, not from
-    `response_model=`; `ServerSentEvent` items and raw streams have none.
-    """
-    # PERF: sse.py and the anyio streams it uses are imported by the first generator endpoint,
-    # not with minifast: -4 ms of start-up.
-    from minifast.sse import EventSourceResponse, _EventStream
-
-    options = route.options
-    format_: Literal["jsonl", "sse", "raw"] = "jsonl"
-    response_type: _StreamType | None = _JSONLines
-    if issubclass(route.response_class, EventSourceResponse):
-        format_, response_type = "sse", _EventStream
-    elif "response_class" in options:
-        format_, response_type = "raw", None
-    item = None
-    if format_ != "raw" and "response_model" not in options:
-        item = _stream_item(_annotation(endpoint))
-    adapter = None if item is None else _adapter(item, route.path)
-    return StreamPlan(
-        format_, response_type, is_async, adapter, _dump_options(options),
-        _core(adapter, "validator"), _core(adapter, "serializer"),
-    )  # fmt: skip
-
-
-def _stream_item(annotation: Any) -> Any:
-    """The item type of `AsyncIterable[Item]` and its kin (`Any` if bare); None otherwise."""
-    from minifast.sse import ServerSentEvent  # loaded by _compile_stream, its caller
-
-    if typing.get_origin(annotation) not in _STREAMS:
-        return None
-    item = next(iter(typing.get_args(annotation)), Any)
-    if inspect.isclass(item) and issubclass(item, ServerSentEvent):
-        return None
-    return item
-
-
-def _adapter(model: Any, path: str) -> TypeAdapter[Any]:
-    """The model's adapter; a type pydantic cannot handle fails the route's registration."""
-    if uses_pydantic_v1(model):
-        raise PydanticV1NotSupportedError(
-            f"{path}: the response model {model!r} is a pydantic.v1 model, which minifast "
-            "does not support; port it to pydantic v2."
-        )
-    try:
-        return TypeAdapter(model)
-    except Exception as error:
-        raise FastAPIError(_INVALID_MODEL.format(model=model, path=path)) from error
-
-
-# COMPAT: FastAPI's hint names "valid Pydantic field type" and "parameter response_model=None".
-_INVALID_MODEL = (
-    "{path}: invalid response model {model!r}; check that it is a valid Pydantic field type. "
-    "A return annotation that is not one (`Response | dict | None`) can be left out of "
-    "response checking with the path operation parameter response_model=None."
-)
-
-
-def _core(adapter: TypeAdapter[Any] | None, half: str) -> Any:
-    """The adapter's validator or serializer; None when it is not built yet.
-
-    pydantic defers building for a model whose forward references are not resolved yet; its
-    adapter then holds a stand-in that builds the real one on use, so the adapter is asked.
-    """
-    if adapter is None:
-        return None
-    core = getattr(adapter, half)
-    return core if isinstance(core, SchemaValidator | SchemaSerializer) else None
-
-
-def _annotation(endpoint: Callable[..., Any]) -> Any:
-    return typing.get_type_hints(call_target(endpoint), include_extras=True).get("return")
-
-
-def _returned(endpoint: Callable[..., Any]) -> Any:
-    """The return annotation as a response model; COMPAT: none for `-> Response` or `-> None`."""
-    annotation = _annotation(endpoint)
-    if annotation is None or annotation is type(None):
-        return None
-    if inspect.isclass(annotation) and issubclass(annotation, Response):
-        return None
-    return annotation
 
 
 def build_response(
@@ -314,14 +88,43 @@ def build_stream(
     assert stream is not None, "only generator endpoints stream"
     status_code = _status_code(plan, sub_response)
     response: Response
-    if stream.response_type is None:
+    if stream.format == "raw":
         response = _rendered_raw(plan, items, status_code, background)
     else:
         source = items if stream.is_async else _in_threads(items)
-        response = stream.response_type(source, stream.dump, status_code or 200, background)
+        dump = functools.partial(dump_item, stream)
+        response = _stream_type(stream)(source, dump, status_code or 200, background)
     if sub_response is not None:
         response.raw_headers.extend(sub_response.raw_headers)
     return response
+
+
+def dump_item(stream: StreamPlan, item: Any) -> bytes:
+    """One streamed item as JSON: checked and written by the item type, else by `json.dumps`.
+
+    COMPAT: untyped items are written as FastAPI writes them: `json.dumps` of the
+    `jsonable_encoder` result (with spaces), NaN and infinities as null.
+    """
+    if stream.adapter is None:
+        return json.dumps(_finite(jsonable_encoder(item))).encode()
+    value = _validated(stream.validator, stream.adapter, item)
+    serializer = stream.serializer or stream.adapter.serializer
+    return serializer.to_json(value, **stream.dump_options)
+
+
+# What sends a stream's items: (items, dump, status_code, background) -> the Response.
+_StreamType = Callable[
+    [AsyncGenerator[Any, None], Callable[[Any], bytes], int, BackgroundTasks | None], Response
+]
+
+
+def _stream_type(stream: StreamPlan) -> _StreamType:
+    """JSON lines, or SSE events: sse.py was loaded when the plan chose SSE."""
+    if stream.format == "sse":
+        from minifast.sse import _EventStream
+
+        return _EventStream
+    return _JSONLines
 
 
 async def _in_threads(items: Generator[Any, None, None]) -> AsyncGenerator[Any, None]:

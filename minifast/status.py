@@ -81,6 +81,20 @@ WS_1015_TLS_HANDSHAKE = 1015
 
 # COMPAT: older names for the same codes (the lesson still writes HTTP_422_UNPROCESSABLE_ENTITY).
 # They work, with a warning naming the current one, as in FastAPI 0.163.
+# HTTP: informational answers and these statuses carry no body.
+_NO_BODY = frozenset({204, 205, 304})
+
+
+def is_body_allowed_for_status_code(status_code: int | str | None) -> bool:
+    """Whether a response with this status may carry a body (OpenAPI's "4XX" ranges too)."""
+    if type(status_code) is int:  # PERF: every response asks, with an int: no str() made
+        return not (status_code < 200 or status_code in _NO_BODY)
+    if status_code is None or str(status_code) in {"default", "1XX", "2XX", "3XX", "4XX", "5XX"}:
+        return True
+    code = int(status_code)
+    return not (code < 200 or code in _NO_BODY)
+
+
 _RENAMED = {
     "HTTP_413_REQUEST_ENTITY_TOO_LARGE": "HTTP_413_CONTENT_TOO_LARGE",
     "HTTP_414_REQUEST_URI_TOO_LONG": "HTTP_414_URI_TOO_LONG",

@@ -340,7 +340,7 @@ _STAGES: list[tuple[Any, str, Callable[[Any, Trace], Any]]] = [
     (resolve, "exit_manager", _exit_manager),
     (resolve, "resolve_source", _validation),
     (resolve, "resolve_body", _validation),
-    (resolve, "call", _call),
+    (resolve, "call_plan", _call),
     (resolve, "build_response", _serialize),
     (background, "run_logged", _background),
 ]

@@ -7,8 +7,8 @@ from typing import TypeVar
 from minifast._paths import PARAM
 from minifast.api_routes import generate_unique_id
 from minifast.datastructures import DefaultPlaceholder
-from minifast.exception_handlers import is_body_allowed_for_status_code
 from minifast.openapi._responses import deep_update as deep_dict_update
+from minifast.status import is_body_allowed_for_status_code
 
 T = TypeVar("T")
 

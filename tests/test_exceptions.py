@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from minifast import FastAPI, HTTPException, Request, Response, WebSocket, WebSocketException
-from minifast.exception_handlers import is_body_allowed_for_status_code
 from minifast.exceptions import (
     FastAPIError,
     RequestValidationError,
@@ -17,6 +16,7 @@ from minifast.exceptions import (
     ValidationException,
     WebSocketRequestValidationError,
 )
+from minifast.status import is_body_allowed_for_status_code
 from minifast.testclient import TestClient
 from minifast.validation import endpoint_context
 from minifast.websockets import WebSocketDisconnect

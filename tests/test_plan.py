@@ -13,10 +13,9 @@ from pydantic import BaseModel
 
 import minifast._parameters
 from minifast import Body, Depends, FastAPI, Header, Path, Query, Request, Response
-from minifast._parameters import Source
 from minifast.background import BackgroundTasks
+from minifast.contract import CallKind, Injected, Source
 from minifast.exceptions import DependencyScopeError, FastAPIError
-from minifast.plan import CallKind
 from tests.support import request
 
 
@@ -67,9 +66,9 @@ def test_special_types_are_injected_not_validated() -> None:
     plan = app.routes[-1].plan.endpoint  # type: ignore[attr-defined]
     assert (plan.sources, plan.body) == ((), None)
     assert plan.injected == (
-        ("request", "request"),
-        ("response", "response"),
-        ("tasks", "background_tasks"),
+        ("request", Injected.REQUEST),
+        ("response", Injected.RESPONSE),
+        ("tasks", Injected.BACKGROUND_TASKS),
     )
 
 

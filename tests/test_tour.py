@@ -83,7 +83,7 @@ def test_every_reference_exists(tour: str) -> None:
 
 def test_a_broken_reference_is_reported() -> None:
     text = (
-        "`minifast/resolve.py:respond` `minifast/resolve.py:no_such_function` "
+        "`minifast/resolve.py:serve_http` `minifast/resolve.py:no_such_function` "
         "`minifast/api_routes.py:APIRoute.handle` `minifast/api_routes.py:APIRoute.nothing` "
         "`tests/test_tour.py:test_every_reference_exists` `examples/no_such_example.py`"
     )

@@ -109,9 +109,9 @@ def test_failures_are_traced_where_they_happen() -> None:
 
 def test_tracing_leaves_the_app_and_the_stages_as_they_were() -> None:
     app = build()
-    originals = (resolve.call, resolve.resolve_source, background.run_logged)
+    originals = (resolve.call_plan, resolve.resolve_source, background.run_logged)
     trace_request(app, "GET", "/items/1")
-    assert (resolve.call, resolve.resolve_source, background.run_logged) == originals
+    assert (resolve.call_plan, resolve.resolve_source, background.run_logged) == originals
     assert type(app.middleware_stack).__name__ == "ServerErrorMiddleware"  # not a recorder
     assert all("handle" not in vars(route) for route in app.routes if hasattr(route, "plan"))
 

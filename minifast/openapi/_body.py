@@ -9,12 +9,10 @@ from pydantic import create_model
 from pydantic.fields import FieldInfo
 
 from minifast import params
-from minifast._form_plan import FormMember
-from minifast._parameters import ParamPlan
+from minifast.contract import EndpointPlan, FormMember, ParamPlan
 from minifast.openapi._form_body import body_model, form_members, is_embedded
 from minifast.openapi._params import marker_with_default, render_examples, walk, with_default
 from minifast.openapi._schemas import SchemaField, Schemas, default_title, schema_field
-from minifast.plan import EndpointPlan
 
 _FORM = "application/x-www-form-urlencoded"
 _MULTIPART = "multipart/form-data"

@@ -27,10 +27,9 @@ from pydantic.fields import FieldInfo
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from minifast._form_plan import FormMember, FormModel
 from minifast._parameters import is_model, unwrapped
+from minifast.contract import CallablePlan, FormMember, FormModel
 from minifast.openapi._params import marker_with_default
-from minifast.plan import CallablePlan
 
 
 def form_members(plan: CallablePlan) -> Iterator[FormMember]:

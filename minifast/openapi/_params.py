@@ -13,11 +13,10 @@ from pydantic.fields import FieldInfo
 from pydantic.warnings import UnsupportedFieldAttributeWarning
 from pydantic_core import PydanticUndefined
 
-from minifast._parameters import ParamPlan, Source, SourcePlan
 from minifast._types_util import annotate
+from minifast.contract import CallablePlan, ParamPlan, Source, SourcePlan
 from minifast.encoders import jsonable_encoder
 from minifast.openapi._schemas import SchemaField, Schemas, default_title, schema_field
-from minifast.plan import CallablePlan
 from minifast.security.base import SecurityBase
 
 _LOCATIONS = (Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE)
@@ -40,11 +39,16 @@ def walk(plan: CallablePlan, seen: set[Any] | None = None) -> Iterator[CallableP
     COMPAT: FastAPI skips a repeated dependency when it flattens the tree for OpenAPI.
     """
     seen = set() if seen is None else seen
-    seen.add(plan.cache_key)
+    seen.add(_identity(plan))
     yield plan
     for dependency in plan.dependencies:
-        if dependency.plan.cache_key not in seen:
+        if _identity(dependency.plan) not in seen:
             yield from walk(dependency.plan, seen)
+
+
+def _identity(plan: CallablePlan) -> tuple[Any, tuple[str, ...]]:
+    """What makes two uses of a dependency one in the document: its callable and scopes."""
+    return plan.call, tuple(sorted(set(plan.security_scopes)))
 
 
 def marker_with_default(param: ParamPlan) -> FieldInfo:

@@ -7,10 +7,10 @@ import dataclasses
 import inspect
 from typing import TYPE_CHECKING, Any
 
-from minifast.exception_handlers import is_body_allowed_for_status_code
 from minifast.exceptions import _PHRASES
 from minifast.openapi._schemas import REF_PREFIX, SchemaField, Schemas, default_title
 from minifast.responses import JSONResponse
+from minifast.status import is_body_allowed_for_status_code
 
 if TYPE_CHECKING:
     from minifast.api_routes import APIRoute

@@ -17,9 +17,11 @@ from typing import Any
 
 from pydantic_core import PydanticUndefined
 
+from minifast._read_inputs import read_body
 from minifast.api_routes import APIRoute, APIWebSocketRoute, current_plan
 from minifast.background import BackgroundTask, BackgroundTasks, run_logged
 from minifast.concurrency import run_in_threadpool
+from minifast.contract import CallablePlan, CallKind, EndpointPlan
 from minifast.datastructures import DEFAULT_MAX_FILE_SIZE
 from minifast.exceptions import (
     FastAPIError,
@@ -27,9 +29,8 @@ from minifast.exceptions import (
     WebSocketRequestValidationError,
 )
 from minifast.frontend import FrontendGroup, join_paths
-from minifast.plan import CallablePlan, CallKind, EndpointPlan
 from minifast.requests import Request
-from minifast.resolve import _Context, call, read_body, resolve_callable
+from minifast.resolve import _Context, call_plan, resolve_callable
 from minifast.responses import Response
 from minifast.router import Mount
 from minifast.routes import BaseRoute
@@ -131,12 +132,12 @@ def _websocket_route_handle(route: APIWebSocketRoute, handle: Handle) -> Handle:
 
 
 async def _respond(plan: EndpointPlan, request: Request, send: Send, observed: _Observed) -> None:
-    """resolve.respond, observed: the same stacks, the same order of exits."""
+    """resolve.serve_http, observed: the same stacks, the same order of exits."""
     request.max_body_size = plan.max_body_size
     sent = False
     try:
         async with AsyncExitStack() as request_stack:
-            context = _Context(request, None, None, request_stack)
+            context = _Context(request=request, request_stack=request_stack)
             if plan.exits_before_response:
                 async with AsyncExitStack() as function_stack:
                     context.function_stack = function_stack
@@ -152,7 +153,7 @@ async def _respond(plan: EndpointPlan, request: Request, send: Send, observed: _
 
 
 async def _read(plan: EndpointPlan, context: _Context, observed: _Observed) -> None:
-    """The body, as resolve.produce reads it; a JSON syntax error is a validation failure."""
+    """The body, as resolve.endpoint_response reads it; bad JSON is a validation failure."""
     assert isinstance(context.request, Request)
     try:
         if plan.reads_form:
@@ -166,7 +167,7 @@ async def _read(plan: EndpointPlan, context: _Context, observed: _Observed) -> N
 
 
 async def _produce(plan: EndpointPlan, context: _Context, observed: _Observed) -> Response:
-    """resolve.produce, observed."""
+    """resolve.endpoint_response, observed."""
     assert plan.response is not None
     await _read(plan, context, observed)
     body = None if context.body is PydanticUndefined else context.body
@@ -198,7 +199,7 @@ async def _call_endpoint(plan: CallablePlan, values: dict[str, Any]) -> Any:
         # The span opens in the worker thread, where the endpoint runs.
         return await run_in_threadpool(_call_sync, plan.call, values)
     with operation("endpoint", plan.call):
-        return await call(plan, values)
+        return await call_plan(plan, values)
 
 
 def _call_sync(function: Callable[..., Any], values: dict[str, Any]) -> Any:
@@ -207,9 +208,11 @@ def _call_sync(function: Callable[..., Any], values: dict[str, Any]) -> Any:
 
 
 async def _respond_websocket(plan: EndpointPlan, websocket: WebSocket, observed: _Observed) -> None:
-    """resolve.respond_websocket, observed."""
+    """resolve.serve_websocket, observed."""
     async with AsyncExitStack() as request_stack, AsyncExitStack() as function_stack:
-        context = _Context(websocket, PydanticUndefined, function_stack, request_stack)
+        context = _Context(
+            request=websocket, function_stack=function_stack, request_stack=request_stack
+        )
         with operation("dependencies", plan.endpoint.call):
             values, errors = await resolve_callable(plan.endpoint, context)
         observed[1].values, observed[1].errors = values, errors
@@ -218,7 +221,7 @@ async def _respond_websocket(plan: EndpointPlan, websocket: WebSocket, observed:
             validation_failed(*observed, failure)
             raise failure
         with operation("endpoint", plan.endpoint.call):
-            await call(plan.endpoint, values)
+            await call_plan(plan.endpoint, values)
 
 
 class _ObservedTasks(BackgroundTask):

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from examples.users_db import Database, app, get_database, get_db
-from minifast import plan as plan_module
+from minifast import api_routes as routes_module
 from minifast.testclient import TestClient
 
 ANN = {"username": "ann", "email": "ann@example.com", "password": "pw"}
@@ -60,9 +60,11 @@ def test_overrides_swap_the_database_and_replan_once(
 ) -> None:
     test_database = RecordingDatabase(f"file:{tmp_path / 'test.db'}")
     compiled: list[Any] = []
-    original = plan_module.compile_endpoint
+    original = routes_module.compile_endpoint
     monkeypatch.setattr(
-        plan_module, "compile_endpoint", lambda *a, **k: compiled.append(a[0]) or original(*a, **k)
+        routes_module,
+        "compile_endpoint",
+        lambda *a, **k: compiled.append(a[0]) or original(*a, **k),
     )
 
     def override_get_database() -> Iterator[Database]:
@@ -80,7 +82,7 @@ def test_overrides_swap_the_database_and_replan_once(
     with test_database.connect() as connection:
         assert connection.execute("SELECT count(*) FROM users").fetchone()[0] == 3
     assert test_database.closed  # the lifespan-scoped override was cleaned up at shutdown
-    assert compiled and len(compiled) == len({id(route) for route in compiled})  # once a route
+    assert compiled and len(compiled) == len({id(spec) for spec in compiled})  # once a route
     with TestClient(app) as client:
         assert client.get("/users").json() == []  # the real database again, empty
 
