@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from minifast.convertors import CONVERTOR_TYPES, Convertor
+from minifast.types import Scope
 
 T = TypeVar("T")
 
@@ -196,3 +197,18 @@ def _match_segment(segment: _Segment, part: str) -> dict[str, Any] | None:
 
 def _convert(matched: re.Match[str], convertors: dict[str, Convertor[Any]]) -> dict[str, Any]:
     return {name: convertors[name].convert(value) for name, value in matched.groupdict().items()}
+
+
+def route_path(scope: Scope) -> str:
+    """The path below the application's root: `path` with `root_path` taken off."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path and path.startswith(root_path):
+        rest = path[len(root_path) :]
+        if not rest or rest.startswith("/"):
+            return rest
+    return path
+
+
+# COMPAT: Starlette's name for route_path.
+get_route_path = route_path

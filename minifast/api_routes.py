@@ -23,11 +23,11 @@ from minifast.contract import (
     EndpointPlan,
     EndpointSpec,
 )
+from minifast.plain_routes import Route, WebSocketRoute
 from minifast.plan import compile_endpoint
 from minifast.requests import Request
 from minifast.resolve import handler_response, serve_http, serve_http_through, serve_websocket
 from minifast.responses import JSONResponse, Response
-from minifast.routes import Route, WebSocketRoute
 from minifast.types import ASGIApp, Receive, Scope, Send
 from minifast.websockets import WebSocket
 

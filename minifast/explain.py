@@ -28,7 +28,7 @@ from minifast.contract import (
     EndpointPlan,
     ResponsePlan,
 )
-from minifast.routes import BaseRoute
+from minifast.plain_routes import BaseRoute
 
 _INDENT = "  "
 # How each kind of callable is run, in the words a reader looks for.

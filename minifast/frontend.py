@@ -18,12 +18,13 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from minifast import params
+from minifast._paths import route_path
 from minifast.api_routes import APIRoute
 from minifast.datastructures import URLPath
 from minifast.exceptions import HTTPException
+from minifast.plain_routes import BaseRoute, Match, NoMatchFound
 from minifast.requests import Request
 from minifast.responses import Response
-from minifast.routes import BaseRoute, Match, NoMatchFound, route_path
 from minifast.types import Receive, Scope, Send
 
 if TYPE_CHECKING:

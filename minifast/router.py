@@ -14,12 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
-from minifast._paths import PathIndex, compile_template
+from minifast._paths import PathIndex, compile_template, route_path
 from minifast.datastructures import URL, Headers, URLPath
 from minifast.lifespan import Lifespan, compile_lifespan
 from minifast.middleware.body_limit import RequestBodyLimitMiddleware
-from minifast.responses import RedirectResponse
-from minifast.routes import (
+from minifast.plain_routes import (
     BaseRoute,
     Match,
     NoMatchFound,
@@ -27,8 +26,8 @@ from minifast.routes import (
     WebSocketRoute,
     match_template,
     refuse,
-    route_path,
 )
+from minifast.responses import RedirectResponse
 from minifast.types import ASGIApp, Receive, Scope, Send
 
 # The route chosen, what it adds to the scope (see Router._choose), and whether the method

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 from minifast import params
 from minifast._decorators import Inherit, PathOperations, RouteOptions
+from minifast._paths import get_route_path
 from minifast.api_routes import APIRoute, APIWebSocketRoute, current_plan, generate_unique_id
 from minifast.datastructures import DefaultPlaceholder
 from minifast.exceptions import FastAPIError
@@ -31,9 +32,7 @@ from minifast.frontend import (
 )
 from minifast.lifespan import Lifespan, compile_lifespan, nest_lifespans
 from minifast.lifespan_dependencies import lifespan_scoped
-from minifast.responses import JSONResponse, Response
-from minifast.router import Host, Mount, Router
-from minifast.routes import (
+from minifast.plain_routes import (
     BaseRoute,
     Match,
     NoMatchFound,
@@ -41,11 +40,12 @@ from minifast.routes import (
     WebSocketRoute,
     compile_path,
     get_name,
-    get_route_path,
     refuse,
     request_response,
     websocket_session,
 )
+from minifast.responses import JSONResponse, Response
+from minifast.router import Host, Mount, Router
 from minifast.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:

@@ -21,9 +21,10 @@ from typing import TypeGuard
 
 import anyio.to_thread
 
+from minifast._paths import route_path
 from minifast.datastructures import URL, Headers
+from minifast.plain_routes import refuse
 from minifast.responses import FileResponse, RedirectResponse, Response
-from minifast.routes import refuse, route_path
 from minifast.types import Receive, Scope, Send
 
 PathLike = str | os.PathLike[str]

@@ -17,8 +17,8 @@ from minifast.middleware import Middleware, build_stack
 from minifast.middleware.body_limit import RequestBodyLimitMiddleware
 from minifast.middleware.errors import ServerErrorMiddleware
 from minifast.middleware.exceptions import ExceptionMiddleware
+from minifast.plain_routes import BaseRoute
 from minifast.router import Router
-from minifast.routes import BaseRoute
 from minifast.types import ASGIApp, Receive, Scope, Send
 
 ExceptionHandler = Callable[..., Any]  # (request, exc) -> Response, sync or async

@@ -26,7 +26,7 @@ TOOLKIT = {
     "minifast.requests",
     "minifast.responses",
     "minifast.router",
-    "minifast.routes",
+    "minifast.plain_routes",
     "minifast.schemas",
     "minifast.staticfiles",
     "minifast.status",

@@ -11,9 +11,16 @@ from minifast.convertors import Convertor, register_url_convertor
 from minifast.middleware import Middleware
 from minifast.middleware.base import BaseHTTPMiddleware
 from minifast.middleware.body_limit import RequestBodyLimitMiddleware
+from minifast.plain_routes import (
+    BaseRoute,
+    Match,
+    NoMatchFound,
+    Route,
+    WebSocketRoute,
+    compile_path,
+)
 from minifast.responses import PlainTextResponse, Response
 from minifast.router import Host, Mount, Router
-from minifast.routes import BaseRoute, Match, NoMatchFound, Route, WebSocketRoute, compile_path
 from minifast.types import Receive, Scope, Send
 from minifast.websockets import WebSocket, WebSocketClose
 from tests.support import call_asgi, http_scope, request

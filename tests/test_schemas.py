@@ -202,7 +202,7 @@ def test_routes_are_read_by_duck_typing() -> None:
 def test_the_base_schema_is_never_edited() -> None:
     base = {**BASE, "paths": {"/users": {"summary": "Users"}}}
     generator = schemas.SchemaGenerator(base)
-    route = import_from("minifast", "routes").Route("/users", users)
+    route = import_from("minifast", "routing").Route("/users", users)
     first = generator.get_schema([route])
     assert generator.get_schema([route]) == first
     assert first["paths"]["/users"] == {"summary": "Users", "get": users_operation()}

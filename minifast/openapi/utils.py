@@ -40,7 +40,7 @@ from minifast.openapi._schemas import (
     Schemas,
 )
 from minifast.openapi.models import Contact
-from minifast.routes import BaseRoute
+from minifast.plain_routes import BaseRoute
 
 # COMPAT: FastAPI documents a body for GET too, and not for OPTIONS or TRACE.
 _METHODS_WITH_BODY = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"})

@@ -22,8 +22,8 @@ from opentelemetry.metrics import Histogram, UpDownCounter
 from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import SpanKind, StatusCode
 
+from minifast._paths import route_path
 from minifast.datastructures import Headers
-from minifast.routes import route_path
 from minifast.routing import APIRouter
 from minifast.telemetry._api import (
     EXCHANGE_KEY,

@@ -29,11 +29,11 @@ from minifast.exceptions import (
     WebSocketRequestValidationError,
 )
 from minifast.frontend import FrontendGroup, join_paths
+from minifast.plain_routes import BaseRoute
 from minifast.requests import Request
 from minifast.resolve import _Context, call_plan, resolve_callable
 from minifast.responses import Response
 from minifast.router import Mount
-from minifast.routes import BaseRoute
 from minifast.serialization import build_response, build_stream
 from minifast.telemetry._api import (
     _Exchange,

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
-from minifast._paths import PathTemplate, compile_template
+from minifast._paths import PathTemplate, compile_template, route_path
 from minifast.concurrency import is_async_callable, run_in_threadpool
 from minifast.convertors import Convertor
 from minifast.datastructures import URLPath
@@ -285,18 +285,3 @@ async def refuse(
     else:
         phrase = "Not Found" if status == 404 else "Method Not Allowed"
         await PlainTextResponse(phrase, status, headers)(scope, receive, send)
-
-
-def route_path(scope: Scope) -> str:
-    """The path below the application's root: `path` with `root_path` taken off."""
-    path: str = scope["path"]
-    root_path: str = scope.get("root_path", "")
-    if root_path and path.startswith(root_path):
-        rest = path[len(root_path) :]
-        if not rest or rest.startswith("/"):
-            return rest
-    return path
-
-
-# COMPAT: Starlette's name for route_path.
-get_route_path = route_path
