@@ -15,10 +15,10 @@ from pydantic import ValidationError
 from pydantic_core import PydanticUndefined, from_json
 
 from minifast._extract import FieldKeys, chosen_pair, extras, form_items, value_of
-from minifast.contract import FormMember, FormModel, FormPlan, ParamPlan, Source, SourcePlan
+from minifast.contract import FormMember, FormModel, FormPlan, ParamPlan, SourcePlan
 from minifast.datastructures import FormData, Headers, UploadFile
 from minifast.exceptions import HTTPException
-from minifast.requests import HTTPConnection, Request
+from minifast.requests import Request
 from minifast.validation import ErrorList, json_invalid, located_errors, missing
 
 
@@ -65,42 +65,6 @@ def _is_json(content_type: str) -> bool:
         return False
     main_type, subtype = media_type.split("/")
     return main_type == "application" and (subtype == "json" or subtype.endswith("+json"))
-
-
-def read_source(source: Source, params: Any, request: HTTPConnection) -> Any:
-    """The raw values of one source, keyed as the plan's validator reads them."""
-    container = container_of(source, request)
-    if source in (Source.PATH, Source.COOKIE):
-        return container
-    data: dict[str, Any] = {}
-    for param in params:
-        found = _lookup(container, param.key, param.is_sequence)
-        if found is not None:
-            data[param.key] = found
-        for key in param.other_keys:  # AliasChoices: the validator picks among them
-            found = _lookup(container, key, param.is_sequence)
-            if found is not None:
-                data[key] = found
-    return data
-
-
-def container_of(source: Source, request: HTTPConnection) -> Any:
-    if source is Source.PATH:
-        return request.scope.get("path_params", {})
-    if source is Source.QUERY:
-        return request.query_params
-    if source is Source.HEADER:
-        return request.headers
-    return request.cookies
-
-
-def _lookup(container: Any, key: str, is_sequence: bool) -> Any:
-    """One value, or every value of a repeated key (a list), or None when absent."""
-    if not is_sequence:
-        return container.get(key)  # no source holds None: None means absent
-    if key not in container:
-        return None
-    return container.getlist(key) if hasattr(container, "getlist") else [container[key]]
 
 
 def resolve_group(source: SourcePlan, container: Any, values: dict[str, Any]) -> ErrorList:

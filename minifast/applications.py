@@ -4,6 +4,7 @@
 # OpenAPI document and the docs pages as plain routes, dependency overrides, FastAPI's default
 # exception handlers, and telemetry around the stack once OpenTelemetry is configured.
 # Nothing is parsed or inspected per request.
+# The rule: the app registers and assembles; it never runs a plan or reads a request itself.
 """MiniFast (alias FastAPI): the toolkit's Starlette plus path operations and OpenAPI."""
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 # has its answer. Tasks run one after another in the order added; a sync task runs in the thread
 # pool so it cannot stall the event loop. A task that raises is logged with its traceback and the
 # remaining tasks still run: the response is gone, so there is nobody left to tell.
+# The rule: a task's failure is logged, never lost, and never reaches the client.
 """Work that runs after the response is sent."""
 
 from __future__ import annotations

@@ -28,9 +28,7 @@ from pydantic import ValidationError
 from pydantic_core import PydanticUndefined
 
 from minifast._read_inputs import (
-    container_of,
     read_body,
-    read_source,
     resolve_form,
     resolve_group,
     validate_one,
@@ -44,6 +42,7 @@ from minifast.contract import (
     DependencyPlan,
     EndpointPlan,
     Injected,
+    Source,
     SourcePlan,
 )
 from minifast.datastructures import DEFAULT_MAX_FILE_SIZE
@@ -219,8 +218,8 @@ def resolve_source(
 ) -> ErrorList:
     """The parameters of one source (path, query, header or cookie), validated in one call."""
     if source.group is not None:
-        return resolve_group(source, container_of(source.source, request), values)
-    data = read_source(source.source, source.params, request)
+        return resolve_group(source, _container_of(source.source, request), values)
+    data = _read_source(source.source, source.params, request)
     try:
         validated = source.validator.validate_python(data, from_attributes=True)
     except ValidationError as error:
@@ -386,6 +385,42 @@ def call_plan(plan: CallablePlan, values: dict[str, Any]) -> Awaitable[Any]:
 async def _returning(value: Any) -> Any:
     """The value of a call that ran on the event loop, as an awaitable like the others."""
     return value
+
+
+def _read_source(source: Source, params: Any, request: HTTPConnection) -> Any:
+    """The raw values of one source, keyed as the plan's validator reads them."""
+    container = _container_of(source, request)
+    if source in (Source.PATH, Source.COOKIE):
+        return container
+    data: dict[str, Any] = {}
+    for param in params:
+        found = _lookup(container, param.key, param.is_sequence)
+        if found is not None:
+            data[param.key] = found
+        for key in param.other_keys:  # AliasChoices: the validator picks among them
+            found = _lookup(container, key, param.is_sequence)
+            if found is not None:
+                data[key] = found
+    return data
+
+
+def _container_of(source: Source, request: HTTPConnection) -> Any:
+    if source is Source.PATH:
+        return request.scope.get("path_params", {})
+    if source is Source.QUERY:
+        return request.query_params
+    if source is Source.HEADER:
+        return request.headers
+    return request.cookies
+
+
+def _lookup(container: Any, key: str, is_sequence: bool) -> Any:
+    """One value, or every value of a repeated key (a list), or None when absent."""
+    if not is_sequence:
+        return container.get(key)  # no source holds None: None means absent
+    if key not in container:
+        return None
+    return container.getlist(key) if hasattr(container, "getlist") else [container[key]]
 
 
 def resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorList:

@@ -6,6 +6,7 @@
 # adds the path parameters (and, for a mount, the root path) to the scope; the route takes over.
 # A route the index cannot answer for (a Host, or a class with its own `matches`) switches the
 # router to asking each route in turn, the routing protocol's way.
+# The rule: the router knows paths and routes, never a plan, a parameter or a response model.
 """The toolkit's Router, and the routes that contain other apps: Mount and Host."""
 
 from __future__ import annotations

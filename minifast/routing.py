@@ -3,6 +3,7 @@
 # APIRoute (api_routes.py) with this router's prefix, tags and dependencies folded in;
 # `include_router` copies another router's routes in under a prefix. What no route takes may
 # still reach a low-priority route (a frontend, see frontend.py) before the 404.
+# The rule: a router holds routes; each route compiles its own plan, from its own spec.
 """APIRouter: path operations, include_router; and every routing name, toolkit and typed."""
 
 from __future__ import annotations

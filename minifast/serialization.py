@@ -7,6 +7,7 @@
 # and headers set on an injected `Response` are applied last. A generator endpoint streams:
 # each item as a JSON line, or as an SSE event with `response_class=EventSourceResponse`, each
 # validated and written by the item type its annotation gives (`-> AsyncIterable[Item]`).
+# The rule: it runs a ResponsePlan (compiled in _response_plan.py) and never sees a route.
 """Runs a ResponsePlan: an endpoint's return value (or its stream of items) as a Response."""
 
 from __future__ import annotations

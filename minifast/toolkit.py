@@ -4,6 +4,7 @@
 # handled-exception layer → router. The lifespan scope takes the same way down: the router
 # runs the `lifespan=` context. Nothing here knows parameters, validation or OpenAPI; that is
 # the typed layer's, which builds MiniFast (applications.py) on this class.
+# The rule: the toolkit imports nothing typed and no pydantic (tests/test_layers.py checks).
 """`Starlette`: the ASGI toolkit's application: routes, middleware, exception handlers, state."""
 
 from __future__ import annotations

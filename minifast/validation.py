@@ -5,6 +5,7 @@
 # (pydantic would show the whole source), and malformed JSON is reported as FastAPI reports it.
 # The errors of every source are gathered and raised together as one RequestValidationError,
 # which the default handler answers with a 422.
+# The rule: errors are plain data made from pydantic's report, never from a route or plan.
 """pydantic errors → FastAPI's error list."""
 
 from __future__ import annotations

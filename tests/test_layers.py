@@ -1,4 +1,4 @@
-"""The two halves: the ASGI toolkit imports nothing of the typed layer, nor pydantic."""
+"""The package's layers: rows that import only downward, and the toolkit half apart from the typed."""
 
 import ast
 import pkgutil
@@ -149,3 +149,63 @@ def test_a_circle_is_found_when_there_is_one() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycle_through(graph) == ["a", "b", "c", "a"]
     assert cycle_through({"a": {"b"}, "b": set()}) is None
+
+
+# The rows of layers, lowest first (see STYLE.md). A module imports only from its own row or
+# rows below. A name ending in "." stands for every module of that package.
+ROWS: dict[str, tuple[str, ...]] = {
+    "vocabulary": (
+        "types", "status", "exceptions", "_paths", "convertors", "concurrency", "encoders",
+        "params", "param_functions", "_types_util", "_nonblocking", "_url", "_ranges",
+    ),
+    "HTTP objects": (
+        "datastructures", "requests", "responses", "formparsers", "websockets", "background",
+        "_extract", "sse", "templating", "config", "exception_handlers", "security.",
+    ),
+    "contract": ("contract", "_decorators"),
+    "compile": ("plan", "_parameters", "_form_plan", "_response_plan"),
+    "run": ("resolve", "_read_inputs", "serialization", "validation", "lifespan_dependencies"),
+    "dispatch": (
+        "plain_routes", "router", "api_routes", "routing", "lifespan", "middleware.",
+        "staticfiles", "frontend", "_frontend_files", "endpoints", "authentication", "schemas",
+    ),
+    "readers": ("openapi.", "testclient", "explain", "trace", "telemetry.", "utils"),
+    "entry": ("", "applications", "toolkit", "__main__", "compat", "_compat", "_fastapi",
+              "_starlette"),
+}  # fmt: skip
+
+
+def row_of(name: str) -> int:
+    """The index of the module's row; KeyError for a module no row names."""
+    short = name.removeprefix("minifast").removeprefix(".")
+    for index, members in enumerate(ROWS.values()):
+        for member in members:
+            package = member.removesuffix(".")
+            if short == member or (member.endswith(".") and short.split(".")[0] == package):
+                return index
+    raise KeyError(name)
+
+
+def upward(graph: dict[str, set[str]]) -> list[str]:
+    """Every import of a module from a row above its own, as "importer -> imported"."""
+    return sorted(
+        f"{name} -> {other}"
+        for name, others in graph.items()
+        for other in others
+        if row_of(other) > row_of(name)
+    )
+
+
+def test_every_module_sits_in_one_row() -> None:
+    for name in modules():
+        row_of(name)  # raises for a module no row names
+
+
+def test_no_module_imports_from_a_row_above() -> None:
+    """Read bottom-up, the package needs nothing not yet read: vocabulary first, entry last."""
+    assert upward(import_graph()) == []
+
+
+def test_an_upward_import_is_found() -> None:
+    graph = {"minifast.plan": {"minifast.resolve", "minifast.contract"}, "minifast.resolve": set()}
+    assert upward(graph) == ["minifast.plan -> minifast.resolve"]

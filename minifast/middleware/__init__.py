@@ -6,6 +6,7 @@
 # sees them as ordinary answers. The outer layer catches everything else: it answers 500
 # "Internal Server Error" if nothing was sent yet and re-raises, so the server logs the
 # traceback and it never reaches the client.
+# The rule: a layer sees only ASGI (scope, receive, send): no route, no plan, no parameter.
 """`Middleware`: a layer's class and options, and the stack builder."""
 
 from __future__ import annotations
