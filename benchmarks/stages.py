@@ -23,7 +23,7 @@ from benchmarks.harness import _discard, _receive, http_scope, time_sequential
 from benchmarks.scenarios import SCENARIOS, Scenario
 from minifast.concurrency import run_in_threadpool
 from minifast.requests import Request
-from minifast.resolve import _Context, read_body, resolve_callable
+from minifast.resolve import ResolveContext, read_body, resolve_callable
 from minifast.serialization import build_response
 
 # Stages that build their own Request (as the route does), whose cost is taken off them.
@@ -119,7 +119,7 @@ async def stages_c() -> dict[str, float]:
     parsed = await body()
 
     async def validate() -> Any:
-        context = _Context(request_for(case), parsed, None, None)
+        context = ResolveContext(request_for(case), parsed, None, None)
         return await resolve_callable(plan.endpoint, context)
 
     values, errors = await validate()  # checked before it is timed
@@ -136,7 +136,7 @@ async def stages_d() -> dict[str, float]:
 
     async def dependencies() -> Any:
         async with AsyncExitStack() as stack:
-            context = _Context(request_for(case), None, None, stack)
+            context = ResolveContext(request_for(case), None, None, stack)
             return await resolve_callable(plan.endpoint, context)
 
     stages["dependencies, `yield` exit included"] = dependencies

@@ -11,7 +11,7 @@ import anyio.to_thread
 from minifast.datastructures import URL, Headers
 from minifast.exceptions import HTTPException
 from minifast.responses import FileResponse, RedirectResponse, Response
-from minifast.staticfiles import StaticFiles, _file_response
+from minifast.staticfiles import StaticFiles, file_response
 from minifast.types import Scope
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -44,7 +44,7 @@ class FrontendFiles(StaticFiles):
             if is_index and not scope["path"].endswith("/"):
                 # Relative links in index.html must resolve inside the directory.
                 return RedirectResponse(str(URL(scope={**scope, "path": scope["path"] + "/"})))
-            return _file_response((full_path, stat_result), Headers(scope=scope))
+            return file_response((full_path, stat_result), Headers(scope=scope))
         if self._falls_back_to("404.html"):
             return self._fallback_page("404.html", 404)
         if self._falls_back_to("index.html") and is_navigation(Headers(scope=scope)):

@@ -242,12 +242,12 @@ def is_pydantic_v1_model(value: Any) -> bool:
     return isinstance(value, model) or (isinstance(value, type) and issubclass(value, model))
 
 
-def _finite(data: Any) -> Any:
+def finite_json(data: Any) -> Any:
     """JSON-ready data with NaN and infinities as None, which json.dumps would write bare."""
     if isinstance(data, float):
         return data if math.isfinite(data) else None
     if isinstance(data, dict):
-        return {key: _finite(value) for key, value in data.items()}
+        return {key: finite_json(value) for key, value in data.items()}
     if isinstance(data, list):
-        return [_finite(value) for value in data]
+        return [finite_json(value) for value in data]
     return data

@@ -8,7 +8,7 @@ from typing import Any, TypedDict
 
 # Each registered status's reason phrase, the table http.client.responses holds.
 # PERF: built here, as http.client would also import email parsing (and ssl): -1.5 ms of start-up.
-_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+REASON_PHRASES = {status.value: status.phrase for status in HTTPStatus}
 
 
 class HTTPException(Exception):
@@ -22,7 +22,7 @@ class HTTPException(Exception):
     ) -> None:
         if detail is None:
             # COMPAT: a status with no registered phrase (499, 599) gets "", not an error.
-            detail = _PHRASES.get(status_code, "")
+            detail = REASON_PHRASES.get(status_code, "")
         self.status_code = status_code
         self.detail = detail
         self.headers = headers

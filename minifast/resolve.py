@@ -66,7 +66,7 @@ from minifast.websockets import WebSocket
 
 
 @dataclass(slots=True, eq=False)  # PERF: never compared (see plan.py)
-class _Context:
+class ResolveContext:
     """What one request's resolution shares across the callables of its plan."""
 
     request: Request | WebSocket  # the connection: a websocket for websocket routes
@@ -85,12 +85,12 @@ async def serve_http(plan: EndpointPlan, request: Request, send: Send) -> None:
     try:
         if not plan.has_cleanup:
             # PERF: without `yield` dependencies there is nothing to exit: no stacks to build.
-            response = await endpoint_response(plan, _Context(request=request))
+            response = await endpoint_response(plan, ResolveContext(request=request))
             await response(request.scope, request.receive, send)
             return
         sent = False
         async with AsyncExitStack() as request_stack:
-            context = _Context(request=request, request_stack=request_stack)
+            context = ResolveContext(request=request, request_stack=request_stack)
             if plan.exits_before_response:
                 async with AsyncExitStack() as function_stack:
                     context.function_stack = function_stack
@@ -147,14 +147,16 @@ async def handler_response(plan: EndpointPlan, request: Request) -> Response:
     """The response of a route handler, on the stacks serve_http_through opened."""
     request.max_body_size = plan.max_body_size
     request_stack, function_stack = _handler_stacks.get()
-    context = _Context(request=request, function_stack=function_stack, request_stack=request_stack)
+    context = ResolveContext(
+        request=request, function_stack=function_stack, request_stack=request_stack
+    )
     return await endpoint_response(plan, context)
 
 
 async def serve_websocket(plan: EndpointPlan, websocket: WebSocket) -> None:
     """Resolve and call a websocket endpoint; its `yield` dependencies exit when it returns."""
     async with AsyncExitStack() as request_stack, AsyncExitStack() as function_stack:
-        context = _Context(
+        context = ResolveContext(
             request=websocket, function_stack=function_stack, request_stack=request_stack
         )
         values, errors = await resolve_callable(plan.endpoint, context)
@@ -164,7 +166,7 @@ async def serve_websocket(plan: EndpointPlan, websocket: WebSocket) -> None:
         await call_plan(plan.endpoint, values)
 
 
-async def endpoint_response(plan: EndpointPlan, context: _Context) -> Response:
+async def endpoint_response(plan: EndpointPlan, context: ResolveContext) -> Response:
     assert isinstance(context.request, Request) and plan.response is not None
     if plan.reads_form:
         # A file cannot outgrow the body, so the route's body limit is the file limit too.
@@ -191,7 +193,7 @@ async def endpoint_response(plan: EndpointPlan, context: _Context) -> Response:
 
 
 async def resolve_callable(
-    plan: CallablePlan, context: _Context
+    plan: CallablePlan, context: ResolveContext
 ) -> tuple[dict[str, Any], ErrorList]:
     """The keyword arguments for one callable, and the validation errors met on the way."""
     values: dict[str, Any] = {}
@@ -245,7 +247,7 @@ def _named_by_key(errors: ErrorList, source: SourcePlan) -> ErrorList:
 
 
 async def resolve_dependency(
-    dependency: DependencyPlan, context: _Context
+    dependency: DependencyPlan, context: ResolveContext
 ) -> tuple[Any, ErrorList]:
     if dependency.scope == "lifespan":
         return await context.request.app.lifespan_dependencies.value_of(dependency.plan), []
@@ -266,7 +268,9 @@ async def resolve_dependency(
     return value, []
 
 
-async def _enter(dependency: DependencyPlan, values: dict[str, Any], context: _Context) -> Any:
+async def _enter(
+    dependency: DependencyPlan, values: dict[str, Any], context: ResolveContext
+) -> Any:
     """Run a `yield` dependency up to its `yield`; its exit code goes on its scope's stack."""
     stack = context.function_stack if dependency.scope == "function" else context.request_stack
     assert stack is not None, "plans with yield dependencies always run with exit stacks"
@@ -301,7 +305,7 @@ def _scopes_may_cancel() -> bool:
     return task is None or states is None or task in states
 
 
-def _cleanup_scope(context: _Context) -> anyio.CancelScope:
+def _cleanup_scope(context: ResolveContext) -> anyio.CancelScope:
     """The request's cancel scope that shields exit code, entered before the first generator.
 
     A fresh shielded scope around one exit would not do: the exit code may close a scope it
@@ -449,31 +453,31 @@ def resolve_body(body: BodyPlan, parsed: Any, values: dict[str, Any]) -> ErrorLi
     return []
 
 
-def _security_scopes(plan: CallablePlan, context: _Context) -> SecurityScopes:
+def _security_scopes(plan: CallablePlan, context: ResolveContext) -> SecurityScopes:
     return SecurityScopes(plan.security_scopes)
 
 
-def _sub_response(plan: CallablePlan, context: _Context) -> Response:
+def _sub_response(plan: CallablePlan, context: ResolveContext) -> Response:
     """One Response per request, however many callables ask for it."""
     if context.response is None:
         context.response = injected_response()
     return context.response
 
 
-def _background_tasks(plan: CallablePlan, context: _Context) -> BackgroundTasks:
+def _background_tasks(plan: CallablePlan, context: ResolveContext) -> BackgroundTasks:
     """One BackgroundTasks per request, run after the response is sent."""
     if context.background is None:
         context.background = BackgroundTasks()
     return context.background
 
 
-def _connection(plan: CallablePlan, context: _Context) -> Request | WebSocket:
+def _connection(plan: CallablePlan, context: ResolveContext) -> Request | WebSocket:
     return context.request
 
 
 # What each injected parameter is handed (the Request, WebSocket and HTTPConnection kinds all
 # get the connection being served).
-_INJECTORS: dict[Injected, Callable[[CallablePlan, _Context], Any]] = {
+_INJECTORS: dict[Injected, Callable[[CallablePlan, ResolveContext], Any]] = {
     Injected.SECURITY_SCOPES: _security_scopes,
     Injected.RESPONSE: _sub_response,
     Injected.BACKGROUND_TASKS: _background_tasks,

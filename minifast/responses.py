@@ -144,7 +144,7 @@ class Response:
 _NO_NAMES: frozenset[bytes] = frozenset()
 
 
-def _json_bytes_response(
+def json_bytes_response(
     body: bytes, status_code: int, background: BackgroundTask | None
 ) -> Response:
     """A Response for JSON bytes already written (by pydantic-core), with its two headers.

@@ -25,9 +25,9 @@ from pydantic_core import SchemaValidator
 from minifast.background import BackgroundTasks
 from minifast.concurrency import iterate_in_threadpool, run_in_threadpool
 from minifast.contract import ResponsePlan, StreamPlan
-from minifast.encoders import _finite, jsonable_encoder
+from minifast.encoders import finite_json, jsonable_encoder
 from minifast.exceptions import ResponseValidationError
-from minifast.responses import Response, StreamingResponse, _json_bytes_response
+from minifast.responses import Response, StreamingResponse, json_bytes_response
 from minifast.status import is_body_allowed_for_status_code
 from minifast.types import Receive, Scope, Send
 from minifast.validation import endpoint_context, located_errors
@@ -57,7 +57,7 @@ def build_response(
         serializer = plan.serializer or plan.adapter.serializer
         validated = _validated(plan.validator, plan.adapter, content, plan, request)
         body = serializer.to_json(validated, **plan.dump_options)
-        response = _json_bytes_response(body, status_code or 200, background)
+        response = json_bytes_response(body, status_code or 200, background)
     else:
         response = _rendered(plan, content, status_code, background, request)
     if not is_body_allowed_for_status_code(response.status_code):
@@ -107,7 +107,7 @@ def dump_item(stream: StreamPlan, item: Any) -> bytes:
     `jsonable_encoder` result (with spaces), NaN and infinities as null.
     """
     if stream.adapter is None:
-        return json.dumps(_finite(jsonable_encoder(item))).encode()
+        return json.dumps(finite_json(jsonable_encoder(item))).encode()
     value = _validated(stream.validator, stream.adapter, item)
     serializer = stream.serializer or stream.adapter.serializer
     return serializer.to_json(value, **stream.dump_options)
@@ -122,9 +122,9 @@ _StreamType = Callable[
 def _stream_type(stream: StreamPlan) -> _StreamType:
     """JSON lines, or SSE events: sse.py was loaded when the plan chose SSE."""
     if stream.format == "sse":
-        from minifast.sse import _EventStream
+        from minifast.sse import EventStream
 
-        return _EventStream
+        return EventStream
     return _JSONLines
 
 

@@ -19,7 +19,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from minifast.background import BackgroundTask
-from minifast.encoders import _finite, jsonable_encoder
+from minifast.encoders import finite_json, jsonable_encoder
 from minifast.responses import EventSourceResponse
 from minifast.types import Receive, Scope, Send
 
@@ -114,10 +114,10 @@ def _event_json(data: Any) -> str:
     """COMPAT: a model writes its own compact JSON; other data goes through json.dumps."""
     if isinstance(data, BaseModel):
         return data.model_dump_json()
-    return json.dumps(_finite(jsonable_encoder(data)))
+    return json.dumps(finite_json(jsonable_encoder(data)))
 
 
-class _EventStream(EventSourceResponse):
+class EventStream(EventSourceResponse):
     """What an SSE endpoint answers: its items as events, and pings while it is idle."""
 
     def __init__(

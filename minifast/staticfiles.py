@@ -87,7 +87,7 @@ class StaticFiles:
                     return RedirectResponse(url=str(url))
                 found = index
             if _is_file(found):
-                return _file_response(found, Headers(scope=scope))
+                return file_response(found, Headers(scope=scope))
             page = self._lookup("404.html") if self.html else None
         except (OSError, ValueError):
             # COMPAT: a name the OS refuses gets a plain 404, without 404.html, as in FastAPI.
@@ -134,7 +134,7 @@ def _is_file(found: _Found | None) -> TypeGuard[_Found]:
     return found is not None and stat.S_ISREG(found[1].st_mode)
 
 
-def _file_response(found: _Found, request_headers: Headers) -> Response:
+def file_response(found: _Found, request_headers: Headers) -> Response:
     """The file, or a 304 when the client's copy is still current."""
     response = FileResponse(found[0], stat_result=found[1])
     if not _is_not_modified(response.headers, request_headers):

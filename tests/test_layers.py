@@ -1,4 +1,4 @@
-"""The package's layers: rows that import only downward, and the toolkit half apart from the typed."""
+"""The package's layers: rows importing only downward, the toolkit apart from the typed half."""
 
 import ast
 import pkgutil

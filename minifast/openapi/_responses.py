@@ -7,7 +7,7 @@ import dataclasses
 import inspect
 from typing import TYPE_CHECKING, Any
 
-from minifast.exceptions import _PHRASES
+from minifast.exceptions import REASON_PHRASES
 from minifast.openapi._schemas import REF_PREFIX, SchemaField, Schemas, default_title
 from minifast.responses import JSONResponse
 from minifast.status import is_body_allowed_for_status_code
@@ -162,7 +162,7 @@ def _status_text(key: str) -> str | None:
     except ValueError:
         message = f"responses: {key!r} is not a status code, a range like '4XX', nor 'default'"
         raise ValueError(message) from None
-    return _PHRASES.get(code)
+    return REASON_PHRASES.get(code)
 
 
 def deep_update(target: dict[str, Any], update: dict[str, Any]) -> None:

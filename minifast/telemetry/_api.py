@@ -1,4 +1,4 @@
-# How telemetry state travels: the server layer (_asgi.py) makes one _Exchange per observed
+# How telemetry state travels: the server layer (_asgi.py) makes one Exchange per observed
 # request or websocket and puts it in OpenTelemetry's context, so code that runs inside the
 # request (operation spans, validation logs, log processors reading `get_telemetry_data()`)
 # finds it without being handed it, in worker threads too (anyio copies the context there).
@@ -35,7 +35,7 @@ from minifast.websockets import WebSocketDisconnect
 
 
 @dataclass(kw_only=True, eq=False)
-class _Exchange:
+class Exchange:
     """One observed request or websocket: its span, route and data."""
 
     span: Span | None
@@ -63,9 +63,9 @@ EXCHANGE_KEY = otel_context.create_key("fastapi.request")
 _NO_OPERATION: AbstractContextManager[None] = nullcontext()
 
 
-def current_exchange(context: Context | None = None) -> _Exchange | None:
+def current_exchange(context: Context | None = None) -> Exchange | None:
     value = otel_context.get_value(EXCHANGE_KEY, context)
-    return value if isinstance(value, _Exchange) else None
+    return value if isinstance(value, Exchange) else None
 
 
 def exception_type(exc: BaseException) -> str:
@@ -117,7 +117,7 @@ def _traced(tracer: Tracer, name: str, function: Callable[..., Any]) -> Iterator
 
 
 def validation_failed(
-    exchange: _Exchange,
+    exchange: Exchange,
     data: TelemetryData,
     exc: RequestValidationError | WebSocketRequestValidationError,
 ) -> None:
@@ -136,7 +136,7 @@ def validation_failed(
     )  # fmt: skip
 
 
-def exception_raised(exchange: _Exchange, exc: BaseException, websocket: bool) -> None:
+def exception_raised(exchange: Exchange, exc: BaseException, websocket: bool) -> None:
     """Log an unhandled exception (the server layer and background tasks see each once)."""
     closed = websocket and normal_close(exc)
     if exchange.logger is None or not isinstance(exc, Exception) or closed:

@@ -27,7 +27,7 @@ from minifast.datastructures import Headers
 from minifast.routing import APIRouter
 from minifast.telemetry._api import (
     EXCHANGE_KEY,
-    _Exchange,
+    Exchange,
     exception_raised,
     exception_type,
     normal_close,
@@ -224,7 +224,7 @@ class _Run:
         if not self.websocket and scope.get("http_version"):
             self.attributes["network.protocol.version"] = scope["http_version"]
         root = scope.get("app_root_path", scope.get("root_path", ""))
-        self.exchange = _Exchange(span=None, span_method=span_method, prefix=root.rstrip("/"))
+        self.exchange = Exchange(span=None, span_method=span_method, prefix=root.rstrip("/"))
         self.duration: Histogram | None = None
         self.active: UpDownCounter | None = None
         self.parent_token: object | None = None
@@ -362,7 +362,7 @@ class _Run:
             span.end()
 
 
-def _route_of_router_answer(scope: Scope, exchange: _Exchange) -> None:
+def _route_of_router_answer(scope: Scope, exchange: Exchange) -> None:
     """The route behind a router's own 405 or trailing-slash 307, which no route handled.
 
     COMPAT: FastAPI names such answers after the route that matched the path (405) or the

@@ -31,12 +31,12 @@ from minifast.exceptions import (
 from minifast.frontend import FrontendGroup, join_paths
 from minifast.plain_routes import BaseRoute
 from minifast.requests import Request
-from minifast.resolve import _Context, call_plan, resolve_callable
+from minifast.resolve import ResolveContext, call_plan, resolve_callable
 from minifast.responses import Response
 from minifast.router import Mount
 from minifast.serialization import build_response, build_stream
 from minifast.telemetry._api import (
-    _Exchange,
+    Exchange,
     exception_raised,
     operation,
     validation_failed,
@@ -46,7 +46,7 @@ from minifast.types import ASGIApp, Receive, Scope, Send
 from minifast.websockets import WebSocket
 
 Handle = Callable[[Scope, Receive, Send], Any]
-_Observed = tuple[_Exchange, TelemetryData]  # the request's exchange and the data it shows
+_Observed = tuple[Exchange, TelemetryData]  # the request's exchange and the data it shows
 
 
 def observe_routes(routes: Iterable[BaseRoute]) -> None:
@@ -103,7 +103,7 @@ def _frontend_handle(group: FrontendGroup, handle: Handle) -> Handle:
 
 def _api_route_handle(route: APIRoute, handle: Handle) -> Handle:
     async def observed(scope: Scope, receive: Receive, send: Send) -> None:
-        exchange: _Exchange | None = scope.get(SCOPE_KEY)
+        exchange: Exchange | None = scope.get(SCOPE_KEY)
         if exchange is None:
             await handle(scope, receive, send)
             return
@@ -118,7 +118,7 @@ def _api_route_handle(route: APIRoute, handle: Handle) -> Handle:
 
 def _websocket_route_handle(route: APIWebSocketRoute, handle: Handle) -> Handle:
     async def observed(scope: Scope, receive: Receive, send: Send) -> None:
-        exchange: _Exchange | None = scope.get(SCOPE_KEY)
+        exchange: Exchange | None = scope.get(SCOPE_KEY)
         if exchange is None:
             await handle(scope, receive, send)
             return
@@ -137,7 +137,7 @@ async def _respond(plan: EndpointPlan, request: Request, send: Send, observed: _
     sent = False
     try:
         async with AsyncExitStack() as request_stack:
-            context = _Context(request=request, request_stack=request_stack)
+            context = ResolveContext(request=request, request_stack=request_stack)
             if plan.exits_before_response:
                 async with AsyncExitStack() as function_stack:
                     context.function_stack = function_stack
@@ -152,7 +152,7 @@ async def _respond(plan: EndpointPlan, request: Request, send: Send, observed: _
         raise FastAPIError("response not sent: a `yield` dependency swallowed an exception")
 
 
-async def _read(plan: EndpointPlan, context: _Context, observed: _Observed) -> None:
+async def _read(plan: EndpointPlan, context: ResolveContext, observed: _Observed) -> None:
     """The body, as resolve.endpoint_response reads it; bad JSON is a validation failure."""
     assert isinstance(context.request, Request)
     try:
@@ -166,7 +166,7 @@ async def _read(plan: EndpointPlan, context: _Context, observed: _Observed) -> N
         raise
 
 
-async def _produce(plan: EndpointPlan, context: _Context, observed: _Observed) -> Response:
+async def _produce(plan: EndpointPlan, context: ResolveContext, observed: _Observed) -> Response:
     """resolve.endpoint_response, observed."""
     assert plan.response is not None
     await _read(plan, context, observed)
@@ -210,7 +210,7 @@ def _call_sync(function: Callable[..., Any], values: dict[str, Any]) -> Any:
 async def _respond_websocket(plan: EndpointPlan, websocket: WebSocket, observed: _Observed) -> None:
     """resolve.serve_websocket, observed."""
     async with AsyncExitStack() as request_stack, AsyncExitStack() as function_stack:
-        context = _Context(
+        context = ResolveContext(
             request=websocket, function_stack=function_stack, request_stack=request_stack
         )
         with operation("dependencies", plan.endpoint.call):
@@ -227,7 +227,7 @@ async def _respond_websocket(plan: EndpointPlan, websocket: WebSocket, observed:
 class _ObservedTasks(BackgroundTask):
     """A response's BackgroundTasks, each task in a span; the list itself is left as it is."""
 
-    def __init__(self, tasks: BackgroundTasks, exchange: _Exchange) -> None:
+    def __init__(self, tasks: BackgroundTasks, exchange: Exchange) -> None:
         self.tasks, self.exchange = tasks, exchange
 
     async def __call__(self) -> None:
@@ -239,7 +239,7 @@ class _ObservedTasks(BackgroundTask):
 class _ObservedTask(BackgroundTask):
     """One task in a `fastapi.background_task` span; a failure is logged with the trace."""
 
-    def __init__(self, task: BackgroundTask, exchange: _Exchange) -> None:
+    def __init__(self, task: BackgroundTask, exchange: Exchange) -> None:
         self.task, self.func, self.exchange = task, task.func, exchange
 
     async def __call__(self) -> None:
