@@ -85,7 +85,7 @@ async def serve_http(plan: EndpointPlan, request: Request, send: Send) -> None:
     try:
         if not plan.has_cleanup:
             # PERF: without `yield` dependencies there is nothing to exit: no stacks to build.
-            response = await endpoint_response(plan, ResolveContext(request=request))
+            response = await endpoint_response(plan, ResolveContext(request))
             await response(request.scope, request.receive, send)
             return
         sent = False
