@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, overload
-
-from minifast.datastructures import CommaSeparatedStrings as CommaSeparatedStrings
-from minifast.datastructures import Secret as Secret
 
 _T = TypeVar("_T")
 _D = TypeVar("_D")
@@ -166,3 +163,63 @@ def _cast(name: str, value: Any, cast: Callable[[Any], Any] | None) -> Any:
         raise ValueError(
             f"Config '{name}' has value '{value}'. Not a valid {cast_name}."
         ) from error
+
+
+class CommaSeparatedStrings(Sequence[str]):
+    """A list of strings given as one comma-separated string, as in a setting `A, B, 'C, D'`.
+
+    COMPAT: split as Starlette splits it, by a POSIX shell lexer whose only separator is the
+    comma: quotes keep commas inside an item, a backslash escapes, `#` starts a comment, empty
+    items vanish and each item loses its surrounding whitespace.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, value: str | Sequence[str]) -> None:
+        self._items = _split_on_commas(value) if isinstance(value, str) else list(value)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._items[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._items!r})"
+
+    def __str__(self) -> str:
+        return ", ".join(repr(item) for item in self._items)
+
+
+def _split_on_commas(value: str) -> list[str]:
+    # PERF: shlex is imported by the first string split, not with minifast.
+    import shlex
+
+    lexer = shlex.shlex(value, posix=True)
+    lexer.whitespace, lexer.whitespace_split = ",", True
+    return [item.strip() for item in lexer]
+
+
+class Secret:
+    """A setting that must not leak into logs: its repr hides it, `str()` reveals it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}('**********')"
+
+    def __str__(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)

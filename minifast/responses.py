@@ -9,7 +9,7 @@ import os
 import stat
 import sys
 import warnings
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from email.utils import format_datetime, formatdate
@@ -18,7 +18,9 @@ from urllib.parse import quote
 
 import anyio
 
-from minifast._ranges import Piece, RangeError, Span, length, multipart, parse_range
+from minifast import _file_logic as file_logic
+from minifast._disconnect import run_until_disconnect, server_reports_disconnect
+from minifast._file_logic import Piece, RangeError, Span
 from minifast.background import BackgroundTask
 from minifast.concurrency import iterate_in_threadpool
 from minifast.datastructures import URL, Headers, MutableHeaders, encode_header
@@ -290,13 +292,13 @@ class StreamingResponse(Response):
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if _server_reports_disconnect(scope):
+        if server_reports_disconnect(scope):
             try:
                 await self._stream(scope, send)
             except OSError:
                 return  # ASGI 2.4: send raises once the client has gone; stop producing.
         else:
-            await _run_until_disconnect(receive, lambda: self._stream(scope, send))
+            await run_until_disconnect(receive, lambda: self._stream(scope, send))
         if self.background is not None:
             await self.background()
 
@@ -324,43 +326,11 @@ def _to_bytes(chunk: str | memoryview, charset: str) -> bytes:
     return chunk.encode(charset) if isinstance(chunk, str) else bytes(chunk)
 
 
-def _server_reports_disconnect(scope: Scope) -> bool:
-    """ASGI 2.4+ servers raise OSError from `send` after a disconnect."""
-    version = scope.get("asgi", {}).get("spec_version", "2.0")
-    return tuple(int(part) for part in version.split(".")) >= (2, 4)
-
-
-async def _run_until_disconnect(receive: Receive, work: Callable[[], Awaitable[None]]) -> None:
-    """Await `work`, cancelled early if the client disconnects (servers before ASGI 2.4).
-
-    An error from `work` is re-raised as itself, not wrapped in the task group's
-    ExceptionGroup, so exception handlers and the server see what the endpoint raised.
-    """
-    errors: list[Exception] = []
-    async with anyio.create_task_group() as group:
-        group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
-        try:
-            await work()
-        except Exception as error:
-            errors.append(error)
-        group.cancel_scope.cancel()
-    if errors:
-        raise errors[0]
-
-
-async def _cancel_on_disconnect(receive: Receive, cancel_scope: anyio.CancelScope) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            cancel_scope.cancel()
-            return
-
-
 # -- files ----------------------------------------------------------------------------
 # How a file is sent: the file is stat'ed once per request (unless a stat_result was given) to
 # fill content-length, last-modified and etag. A `Range` header on a 200 GET/HEAD, when any
 # `If-Range` still matches, picks a 206 answer: one range is sent as is, several as a
-# multipart/byteranges body (see _ranges.py); a bad header answers 400 or 416 instead. The
+# multipart/byteranges body (see _file_logic.py); a bad header answers 400 or 416 instead. The
 # body is read 64 KiB at a time in worker threads, so memory stays flat however large the file.
 
 
@@ -394,7 +364,7 @@ class FileResponse(Response):
         self.init_headers(headers)
         self.headers.setdefault("accept-ranges", "bytes")
         if filename is not None:
-            disposition = _content_disposition(filename, content_disposition_type)
+            disposition = file_logic.content_disposition(filename, content_disposition_type)
             self.headers.setdefault("content-disposition", disposition)
         self.stat_result = stat_result
         if stat_result is not None:
@@ -408,7 +378,7 @@ class FileResponse(Response):
         headers = self.headers
         headers.setdefault("content-length", str(stat_result.st_size))
         headers.setdefault("last-modified", formatdate(stat_result.st_mtime, usegmt=True))
-        headers.setdefault("etag", _etag(stat_result))
+        headers.setdefault("etag", file_logic.etag(stat_result))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         size = (self.stat_result or await self._stat()).st_size
@@ -425,10 +395,10 @@ class FileResponse(Response):
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         elif pieces is None and "http.response.pathsend" in scope.get("extensions", {}):
             await send({"type": "http.response.pathsend", "path": str(self.path)})
-        elif _server_reports_disconnect(scope):
+        elif server_reports_disconnect(scope):
             await self._send_pieces(send, body)
         else:
-            await _run_until_disconnect(receive, lambda: self._send_pieces(send, body))
+            await run_until_disconnect(receive, lambda: self._send_pieces(send, body))
         if self.background is not None:
             await self.background()
 
@@ -445,7 +415,9 @@ class FileResponse(Response):
     def _plan_body(self, scope: Scope, size: int) -> tuple[int, RawHeaders, list[Piece] | None]:
         """Status, headers and body pieces for this request; None pieces means the whole file."""
         http_range = self._usable_range(scope)
-        ranges = [] if http_range is None else parse_range(http_range, size, self.max_ranges)
+        ranges = (
+            [] if http_range is None else file_logic.parse_range(http_range, size, self.max_ranges)
+        )
         if not ranges:
             return self.status_code, self.raw_headers, None
         headers = MutableHeaders(raw=list(self.raw_headers))
@@ -458,8 +430,8 @@ class FileResponse(Response):
 
             boundary = secrets.token_hex(13)
             headers["content-type"] = f"multipart/byteranges; boundary={boundary}"
-            pieces = multipart(ranges, size, boundary, self.headers["content-type"])
-        headers["content-length"] = str(length(pieces))
+            pieces = file_logic.multipart(ranges, size, boundary, self.headers["content-type"])
+        headers["content-length"] = str(file_logic.length(pieces))
         return 206, headers.raw, pieces
 
     def _usable_range(self, scope: Scope) -> str | None:
@@ -508,26 +480,6 @@ async def _open_file(path: str | os.PathLike[str]) -> AsyncIterator[anyio.AsyncF
         # Close even when the client went away mid-file and this task is being cancelled.
         with anyio.CancelScope(shield=True):
             await file.aclose()
-
-
-def _content_disposition(filename: str, disposition_type: str) -> str:
-    quoted = quote(filename)
-    if quoted != filename:
-        # RFC 6266: a name that needs escaping goes in the RFC 5987 extended form.
-        return f"{disposition_type}; filename*=utf-8''{quoted}"
-    return f'{disposition_type}; filename="{filename}"'
-
-
-def _etag(stat_result: os.stat_result) -> str:
-    """COMPAT: FastAPI's etag, the MD5 of "<mtime>-<size>", so caches survive a switch."""
-    import hashlib  # PERF: with the first file, as mimetypes
-
-    base = f"{stat_result.st_mtime}-{stat_result.st_size}"
-    return f'"{hashlib.md5(base.encode(), usedforsecurity=False).hexdigest()}"'
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -9,7 +9,8 @@ import minifast
 # The toolkit half (Starlette's role): the app and router, HTTP objects, middleware. Every
 # other module of the package is the typed half (FastAPI's role) and may import these.
 TOOLKIT = {
-    "minifast._ranges",
+    "minifast._file_logic",
+    "minifast._disconnect",
     "minifast._nonblocking",
     "minifast._paths",
     "minifast._url",
@@ -156,7 +157,8 @@ def test_a_circle_is_found_when_there_is_one() -> None:
 ROWS: dict[str, tuple[str, ...]] = {
     "vocabulary": (
         "types", "status", "exceptions", "_paths", "convertors", "concurrency", "encoders",
-        "params", "param_functions", "_types_util", "_nonblocking", "_url", "_ranges",
+        "params", "param_functions", "_types_util", "_nonblocking", "_url", "_file_logic",
+        "_disconnect",
     ),
     "HTTP objects": (
         "datastructures", "requests", "responses", "formparsers", "websockets", "background",

@@ -1,8 +1,12 @@
-"""Byte ranges: a `Range: bytes=...` header read into spans of a file, and the pieces of a
-multipart/byteranges body. Pure functions of text and sizes: FileResponse (responses.py)
-decides when a range applies and sends the pieces."""
+"""What FileResponse decides without touching the file: byte ranges (a `Range: bytes=...`
+header read into spans, and the pieces of a multipart/byteranges body), the etag and the
+content-disposition value. Pure functions of text and sizes: FileResponse (responses.py)
+decides when a range applies, reads the file and sends the pieces."""
 
 from __future__ import annotations
+
+import os
+from urllib.parse import quote
 
 Span = tuple[int, int]  # [start, end) byte offsets in the file
 Piece = bytes | Span  # a body is literal bytes (multipart framing) and file spans
@@ -80,3 +84,19 @@ def multipart(spans: list[Span], size: int, boundary: str, content_type: str) ->
 
 def length(pieces: list[Piece]) -> int:
     return sum(len(piece) if isinstance(piece, bytes) else piece[1] - piece[0] for piece in pieces)
+
+
+def content_disposition(filename: str, disposition_type: str) -> str:
+    quoted = quote(filename)
+    if quoted != filename:
+        # RFC 6266: a name that needs escaping goes in the RFC 5987 extended form.
+        return f"{disposition_type}; filename*=utf-8''{quoted}"
+    return f'{disposition_type}; filename="{filename}"'
+
+
+def etag(stat_result: os.stat_result) -> str:
+    """COMPAT: FastAPI's etag, the MD5 of "<mtime>-<size>", so caches survive a switch."""
+    import hashlib  # PERF: with the first file, as mimetypes
+
+    base = f"{stat_result.st_mtime}-{stat_result.st_size}"
+    return f'"{hashlib.md5(base.encode(), usedforsecurity=False).hexdigest()}"'
