@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import math
 import os
 import stat
 import sys
@@ -22,7 +23,7 @@ from minifast._ranges import Piece, RangeError, Span, length, multipart, parse_r
 from minifast.background import BackgroundTask
 from minifast.concurrency import iterate_in_threadpool
 from minifast.datastructures import URL, Headers, MutableHeaders, encode_header
-from minifast.exceptions import FastAPIDeprecationWarning
+from minifast.exceptions import FastAPIDeprecationWarning, HTTPException
 from minifast.types import RawHeaders, Receive, Scope, Send
 
 # HTTP: these statuses never carry a body, so they never carry a content-length either.
@@ -184,18 +185,41 @@ class PlainTextResponse(Response):
 
 
 class JSONResponse(Response):
-    """Content serialized with the standard library's json, compact, UTF-8, NaN refused."""
+    """Content serialized with the standard library's json, compact, UTF-8.
+
+    Whatever a client managed to store, an answer can be written: a float that is not finite
+    (`1e400` in a request body is infinity) is written as `null`, as pydantic writes it for a
+    response model, and a string holding half a surrogate pair is written escaped (`\\ud800`),
+    as JSON allows. FastAPI fails on both with a 500, for every later reader of the data.
+    """
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return _JSON_ENCODER.encode(content).encode("utf-8")
+        try:
+            return _JSON_ENCODER.encode(content).encode("utf-8")
+        except ValueError as error:  # NaN or infinity; a lone surrogate (UnicodeEncodeError)
+            if str(error).startswith("Circular reference"):
+                raise  # a server bug: no client can send a cycle
+            return _ASCII_ENCODER.encode(_finite(content)).encode("ascii")
 
 
 # PERF: json.dumps with these options builds an encoder per call; one kept: -0.8 µs a response.
 _JSON_ENCODER = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
 )
+_ASCII_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
+
+
+def _finite(content: Any) -> Any:
+    """The content with each float that is not finite replaced by None."""
+    if isinstance(content, float):
+        return content if math.isfinite(content) else None
+    if isinstance(content, dict):
+        return {key: _finite(value) for key, value in content.items()}
+    if isinstance(content, (list, tuple)):
+        return [_finite(value) for value in content]
+    return content
 
 
 class ORJSONResponse(JSONResponse):
@@ -364,6 +388,10 @@ async def _cancel_on_disconnect(receive: Receive, cancel_scope: anyio.CancelScop
 # body is read 64 KiB at a time in worker threads, so memory stays flat however large the file.
 
 
+def _no_file(scope: Scope, message: str) -> Exception:
+    return HTTPException(404) if "app" in scope else RuntimeError(message)
+
+
 class FileResponse(Response):
     """The file at `path`; `filename` makes browsers save it under that name."""
 
@@ -411,7 +439,7 @@ class FileResponse(Response):
         headers.setdefault("etag", _etag(stat_result))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        size = (self.stat_result or await self._stat()).st_size
+        size = (self.stat_result or await self._stat(scope)).st_size
         try:
             status, headers, pieces = self._plan_body(scope, size)
         except RangeError as error:
@@ -432,13 +460,19 @@ class FileResponse(Response):
         if self.background is not None:
             await self.background()
 
-    async def _stat(self) -> os.stat_result:
+    async def _stat(self, scope: Scope) -> os.stat_result:
+        """The file's stat; in an app, no file there is a 404, through its handlers.
+
+        FastAPI answers a missing file or a directory with a 500 in an app too; the path is
+        often the client's choice, and the answer does not tell where it was looked for.
+        Used bare, as in Starlette, the error is raised.
+        """
         try:
             stat_result = await anyio.to_thread.run_sync(os.stat, self.path)
-        except FileNotFoundError as error:
-            raise RuntimeError(f"File at path {self.path} does not exist.") from error
+        except (FileNotFoundError, NotADirectoryError) as error:
+            raise _no_file(scope, f"File at path {self.path} does not exist.") from error
         if not stat.S_ISREG(stat_result.st_mode):
-            raise RuntimeError(f"File at path {self.path} is not a file.")
+            raise _no_file(scope, f"File at path {self.path} is not a file.")
         self.set_stat_headers(stat_result)
         return stat_result
 
