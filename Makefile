@@ -7,7 +7,7 @@ COVERAGE_GATE := 98
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run lint check test compat bench docs clean
+.PHONY: install run lint check test fuzz compat bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ check: install
 test: check
 	$(BIN)/python -m pytest --cov=minifast --cov-branch --cov-report=term \
 		--cov-fail-under=$(COVERAGE_GATE) $(PYTEST_ARGS)
+
+# The property tests and schemathesis runs of `make test`, with 25x the examples (fixed seeds).
+FUZZ_EXAMPLES ?= 100
+fuzz: install
+	MINIFAST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q \
+		tests/test_fuzz_requests.py tests/test_fuzz_openapi.py tests/test_hostile_inputs.py
 
 # FastAPI 0.163.2's own test suite on minifast (fetched at run time into .cache/compat, with a
 # venv of its own). COMPAT_ARGS=--baseline records which tests pass on FastAPI itself.

@@ -7,8 +7,9 @@ meets GZip, then CORS, then `log_requests`, then `add_request_id`, then the rout
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from minifast import FastAPI, Request, Response
+from minifast import FastAPI, Query, Request, Response
 from minifast.middleware.cors import CORSMiddleware
 from minifast.middleware.gzip import GZipMiddleware
 
@@ -17,9 +18,12 @@ CallNext = Callable[[Request], Awaitable[Response]]
 
 
 @app.get("/items")
-async def list_items(request: Request, count: int = 10) -> dict[str, object]:
+async def list_items(
+    request: Request, count: Annotated[int, Query(ge=0, le=1000)] = 10
+) -> dict[str, object]:
     """Some items; GZip compresses them for clients that accept it.
 
+    `count` is bounded, or a client could ask for an answer of any size (the fuzz tests did).
     COMPAT: behind `@app.middleware("http")` the body reaches GZip as a stream, and a stream is
     compressed whatever its size (`minimum_size` applies to whole bodies), as in FastAPI.
     """

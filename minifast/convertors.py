@@ -47,7 +47,10 @@ class PathConvertor(Convertor[str]):
 
 
 class IntegerConvertor(Convertor[int]):
-    regex = "[0-9]+"
+    # Python's int() refuses more than 4,300 digits (sys.int_info.default_max_str_digits), as
+    # a guard against quadratic conversions: a longer segment is no int and matches no route
+    # (a 404), instead of failing in convert() with a 500 as in FastAPI.
+    regex = "[0-9]{1,4300}"
 
     def convert(self, value: str) -> int:
         return int(value)
@@ -60,7 +63,9 @@ class IntegerConvertor(Convertor[int]):
 
 
 class FloatConvertor(Convertor[float]):
-    regex = r"[0-9]+(?:\.[0-9]+)?"
+    # Past 308 digits before the point the value is no finite float (float() says inf, which
+    # no JSON answer could carry back): such a segment matches no route.
+    regex = r"[0-9]{1,308}(?:\.[0-9]+)?"
 
     def convert(self, value: str) -> float:
         return float(value)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import math
 import operator
 import sys
 from collections import deque
@@ -240,14 +239,3 @@ def is_pydantic_v1_model(value: Any) -> bool:
         return False
     model = v1.BaseModel
     return isinstance(value, model) or (isinstance(value, type) and issubclass(value, model))
-
-
-def finite_json(data: Any) -> Any:
-    """JSON-ready data with NaN and infinities as None, which json.dumps would write bare."""
-    if isinstance(data, float):
-        return data if math.isfinite(data) else None
-    if isinstance(data, dict):
-        return {key: finite_json(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [finite_json(value) for value in data]
-    return data

@@ -13,6 +13,7 @@ import functools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import anyio
 
@@ -148,6 +149,38 @@ class HTTPConnection(Mapping[str, Any]):
 
 
 _MISSING = "{} must be installed to access request.{}"
+
+
+def unreadable(scope: Scope) -> str | None:
+    """Why this request cannot be read as its client meant it, or None for almost all.
+
+    HTTP: a request with two Host headers is refused (RFC 9112, section 3.2), since two parts
+    of a system may each believe a different one. A path whose percent-escapes are no UTF-8
+    (`%ff`) is refused rather than routed with U+FFFD in place of the bytes, as servers decode
+    it, or with surrogates that no answer could carry back.
+    PERF: a non-ASCII path is rare and the only one looked at further; the Host count is one
+    pass over the header names, 0.2 µs.
+    """
+    path: str = scope["path"]
+    if not path.isascii() and not _is_utf8_path(path, scope.get("raw_path")):
+        return "Invalid path: its percent-encoded bytes are not UTF-8"
+    if [name for name, _ in scope["headers"]].count(b"host") > 1:
+        return "More than one Host header"
+    return None
+
+
+def _is_utf8_path(path: str, raw_path: bytes | None) -> bool:
+    try:
+        path.encode("utf-8")  # a server that decoded with surrogateescape
+    except UnicodeEncodeError:
+        return False
+    if "\ufffd" not in path or raw_path is None:
+        return True
+    try:
+        unquote_to_bytes(raw_path).decode("utf-8")  # U+FFFD sent as such, or made by the server
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def parse_cookies(header: str) -> dict[str, str]:

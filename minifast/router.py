@@ -17,6 +17,7 @@ from typing import Any
 
 from minifast._paths import PathIndex, compile_template, route_path
 from minifast.datastructures import URL, Headers, URLPath
+from minifast.exceptions import HTTPException
 from minifast.lifespan import Lifespan, compile_lifespan
 from minifast.middleware.body_limit import RequestBodyLimitMiddleware
 from minifast.plain_routes import (
@@ -28,7 +29,8 @@ from minifast.plain_routes import (
     match_template,
     refuse,
 )
-from minifast.responses import RedirectResponse
+from minifast.requests import unreadable
+from minifast.responses import PlainTextResponse, RedirectResponse
 from minifast.types import ASGIApp, Receive, Scope, Send
 
 # The route chosen, what it adds to the scope (see Router._choose), and whether the method
@@ -129,7 +131,12 @@ class Router:
             await self.lifespan(scope, receive, send)
             return
         # COMPAT: the outermost router stays scope["router"], even inside a mounted app.
-        scope.setdefault("router", self)
+        if "router" not in scope:
+            scope["router"] = self
+            problem = unreadable(scope)  # checked once, by the outermost router
+            if problem is not None:
+                await _refuse_unreadable(scope, receive, send, problem)
+                return
         if self._indexed != len(self.routes):  # routes appended to the list by hand
             self._reindex()
         route, found, full = self._choose(scope)
@@ -239,6 +246,16 @@ def _ask_each(routes: list[BaseRoute], scope: Scope) -> Chosen:
         if match is Match.PARTIAL and partial[0] is None:
             partial = (route, child, False)
     return partial
+
+
+async def _refuse_unreadable(scope: Scope, receive: Receive, send: Send, problem: str) -> None:
+    """400 through the app's exception handlers when there is an app; a websocket: 1008."""
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008, "reason": problem})
+    elif "app" in scope:
+        raise HTTPException(400, problem)
+    else:
+        await PlainTextResponse(problem, 400)(scope, receive, send)
 
 
 async def _redirect_to_twin(scope: Scope, receive: Receive, send: Send) -> None:

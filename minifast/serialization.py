@@ -22,10 +22,11 @@ import anyio  # PERF: its `lowlevel` loads on first use (see concurrency.py)
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import SchemaValidator
 
+from minifast._json_text import finite_json
 from minifast.background import BackgroundTasks
 from minifast.concurrency import iterate_in_threadpool, run_in_threadpool
 from minifast.contract import ResponsePlan, StreamPlan
-from minifast.encoders import finite_json, jsonable_encoder
+from minifast.encoders import jsonable_encoder
 from minifast.exceptions import ResponseValidationError
 from minifast.responses import Response, StreamingResponse, json_bytes_response
 from minifast.status import is_body_allowed_for_status_code

@@ -18,8 +18,9 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from minifast._json_text import finite_json
 from minifast.background import BackgroundTask
-from minifast.encoders import finite_json, jsonable_encoder
+from minifast.encoders import jsonable_encoder
 from minifast.responses import EventSourceResponse
 from minifast.types import Receive, Scope, Send
 

@@ -38,12 +38,26 @@ def located_errors(
             "loc": (*prefix, *item["loc"]),
             "msg": item["msg"],
             # COMPAT: a parameter missing altogether has no input to show.
-            "input": None if absent else item["input"],
+            "input": None if absent else _printable(item["input"]),
         }
         if "ctx" in item:
             entry["ctx"] = item["ctx"]
         errors.append(entry)
     return errors
+
+
+def _printable(value: Any) -> Any:
+    """The input as the 422 will show it: bytes that are not UTF-8 as text, U+FFFD for each
+    undecodable byte, so that a binary body or upload can always be answered.
+
+    FastAPI decodes such bytes strictly when answering, and fails with a 500.
+    """
+    if type(value) is bytes:
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.decode("utf-8", "replace")
+    return value
 
 
 def missing(loc: tuple[str | int, ...]) -> dict[str, Any]:

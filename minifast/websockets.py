@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
+from minifast.exceptions import WebSocketException
 from minifast.requests import HTTPConnection
 from minifast.types import Message, Receive, Scope, Send
 
@@ -108,25 +109,28 @@ class WebSocket(HTTPConnection):
             raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
 
     async def receive_text(self) -> str:
-        self._require_accepted()
-        message = await self.receive()
-        self._raise_on_disconnect(message)
-        return str(message["text"])
+        return _text_of(await self._receive_data())
 
     async def receive_bytes(self) -> bytes:
-        self._require_accepted()
-        message = await self.receive()
-        self._raise_on_disconnect(message)
-        return bytes(message["bytes"])
+        return _bytes_of(await self._receive_data())
 
     async def receive_json(self, mode: str = "text") -> Any:
         if mode not in ("text", "binary"):
             raise RuntimeError('the "mode" argument should be "text" or "binary"')
+        message = await self._receive_data()
+        if mode == "text":
+            return json.loads(_text_of(message))
+        try:
+            return json.loads(_bytes_of(message).decode("utf-8"))
+        except UnicodeDecodeError:
+            raise WebSocketException(1007, "Expected UTF-8 JSON") from None
+
+    async def _receive_data(self) -> Message:
+        """The next data frame's message; a disconnect raises WebSocketDisconnect."""
         self._require_accepted()
         message = await self.receive()
         self._raise_on_disconnect(message)
-        data = message["text"] if mode == "text" else message["bytes"].decode("utf-8")
-        return json.loads(data)
+        return message
 
     def _require_accepted(self) -> None:
         if self.application_state is not WebSocketState.CONNECTED:
@@ -179,6 +183,26 @@ class WebSocket(HTTPConnection):
         if "websocket.http.response" not in self.scope.get("extensions", {}):
             raise RuntimeError("the server does not offer the websocket denial response extension")
         await response(self.scope, self.receive, as_denial(self.scope, self.send))
+
+
+def _text_of(message: Message) -> str:
+    """A text frame's text. A binary frame closes the websocket with 1003 (unsupported data).
+
+    FastAPI fails with a KeyError there: the endpoint ends with a server error (1011) and a
+    traceback, for what a client chose to send.
+    """
+    text = message.get("text")
+    if text is None:
+        raise WebSocketException(1003, "Expected a text frame")
+    return str(text)
+
+
+def _bytes_of(message: Message) -> bytes:
+    """A binary frame's bytes; a text frame closes the websocket with 1003, as _text_of."""
+    data = message.get("bytes")
+    if data is None:
+        raise WebSocketException(1003, "Expected a binary frame")
+    return bytes(data)
 
 
 def as_denial(scope: Scope, send: Send) -> Send:

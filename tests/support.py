@@ -44,10 +44,15 @@ def http_scope(
         "raw_path": path.encode(),
         "query_string": query,
         "root_path": root_path,
-        "headers": [(b"host", b"testserver"), *(headers or [])],
+        # A Host among `headers` replaces the default one: two are refused with a 400.
+        "headers": [*_default_host(headers or []), *(headers or [])],
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
+
+
+def _default_host(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    return [] if any(name == b"host" for name, _ in headers) else [(b"host", b"testserver")]
 
 
 async def call_asgi(

@@ -11,6 +11,7 @@ import minifast
 TOOLKIT = {
     "minifast._file_logic",
     "minifast._disconnect",
+    "minifast._json_text",
     "minifast._nonblocking",
     "minifast._paths",
     "minifast._url",
@@ -158,7 +159,7 @@ ROWS: dict[str, tuple[str, ...]] = {
     "vocabulary": (
         "types", "status", "exceptions", "_paths", "convertors", "concurrency", "encoders",
         "params", "param_functions", "_types_util", "_nonblocking", "_url", "_file_logic",
-        "_disconnect",
+        "_disconnect", "_json_text",
     ),
     "HTTP objects": (
         "datastructures", "requests", "responses", "formparsers", "websockets", "background",
@@ -166,7 +167,10 @@ ROWS: dict[str, tuple[str, ...]] = {
     ),
     "contract": ("contract", "_decorators"),
     "compile": ("plan", "_parameters", "_form_plan", "_response_plan"),
-    "run": ("resolve", "_read_inputs", "serialization", "validation", "lifespan_dependencies"),
+    "run": (
+        "resolve", "_read_inputs", "_json_body", "serialization", "validation",
+        "lifespan_dependencies",
+    ),
     "dispatch": (
         "plain_routes", "router", "api_routes", "routing", "lifespan", "middleware.",
         "staticfiles", "frontend", "_frontend_files", "endpoints", "authentication", "schemas",

@@ -264,7 +264,6 @@ CASES = [
     case("POST", "/dict-body", body=b'{"a":1e400,"b":-0}', id="json-huge-float"),
     case("POST", "/dict-body", body=b'\xef\xbb\xbf{"a":1}', id="json-utf8-bom"),
     case("POST", "/dict-body", body='{"a":1}'.encode("utf-16"), id="json-utf16"),
-    case("POST", "/dict-body", body=b'{"\\ud800":1}', id="json-lone-surrogate"),
     case("POST", "/dict-body", body=b'{"a\x01":1}', id="json-control-character"),
     case("POST", "/dict-body", body=b'{"\xff":1}', id="json-not-utf8"),
     case("POST", "/dict-body", body=b'{"a":' + b"1" * 5000 + b"}", id="json-5000-digits"),

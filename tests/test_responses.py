@@ -153,9 +153,26 @@ def test_default_headers(response: Response, headers: list[tuple[str, str]]) -> 
     assert request(response).headers == headers
 
 
-def test_json_refuses_nan() -> None:
-    with pytest.raises(ValueError, match="JSON compliant"):
-        JSONResponse(float("nan"))
+@pytest.mark.parametrize(
+    ("content", "body"),
+    [
+        pytest.param(float("nan"), b"null", id="nan"),
+        pytest.param({"a": [1.5, float("inf")], "b": (float("-inf"),)},
+                     b'{"a":[1.5,null],"b":[null]}', id="nested-infinity"),
+        pytest.param({"\ud800": "x\udfff"}, b'{"\\ud800":"x\\udfff"}', id="lone-surrogates"),
+        pytest.param(["\u00e9", "\ud800"], b'["\\u00e9","\\ud800"]', id="escaped-all-through"),
+    ],
+)  # fmt: skip
+def test_json_always_renders(content: Any, body: bytes) -> None:
+    """Non-finite floats become null (as in a response model), lone surrogates are escaped."""
+    assert JSONResponse(content).body == body
+
+
+def test_json_circular_content_still_fails() -> None:
+    looped: list[Any] = []
+    looped.append(looped)
+    with pytest.raises(ValueError, match="Circular reference"):
+        JSONResponse(looped)
 
 
 def test_headers_view_writes_through() -> None:

@@ -54,6 +54,9 @@ class BaseHTTPMiddleware:
                 group.cancel_scope.cancel()
             finally:
                 downstream.close()  # an answer the function replaced must not wait to be read
+        # COMPAT: as in Starlette, what the inner app raised after its answer was taken (exit
+        # code, a background task) is raised here too, so that the server logs it.
+        failure = failure or downstream.error
         if failure is not None:
             raise failure
 
@@ -77,7 +80,7 @@ class _Downstream:
             start = await _receive_from(self.messages)
         except anyio.EndOfStream:
             if self.error is not None:
-                raise self.error from None
+                raise self._delivered() from None
             raise RuntimeError("the application returned without a response") from None
         response = _PassedThrough(self._body(), status_code=start["status"])
         response.raw_headers = list(start["headers"])
@@ -106,7 +109,13 @@ class _Downstream:
                     self.taken.set()
                     return
         if self.error is not None:
-            raise self.error
+            raise self._delivered()
+
+    def _delivered(self) -> Exception:
+        """The inner app's error, now raised to the function, so not raised again after."""
+        assert self.error is not None
+        error, self.error = self.error, None
+        return error
 
     def close(self) -> None:
         self.taken.set()

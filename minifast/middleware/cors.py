@@ -4,8 +4,10 @@
 # it. Any other HTTP request goes to the app with `send` wrapped: when the request names an
 # Origin, the response start gains the allow-origin (if that origin is allowed), credentials
 # and expose headers; every response gains `Vary: Origin`, since its headers depend on it.
-# COMPAT: with credentials, a wildcard origin is echoed back, never sent as "*", which
-# browsers refuse; as in Starlette, the preflight methods "*" stands for a fixed list.
+# A wildcard origin never goes with credentials: with allow_origins=["*"] the answer is "*"
+# and no Access-Control-Allow-Credentials, whatever allow_credentials says (Starlette echoes
+# any origin with credentials, so any site could read a signed-in user's data). COMPAT: as in
+# Starlette, the preflight methods "*" stands for a fixed list.
 """`CORSMiddleware`: answers preflights and adds the CORS headers to other responses."""
 
 from __future__ import annotations
@@ -53,10 +55,11 @@ class CORSMiddleware:
     ) -> None:
         self.app = app
         self._allows_any_origin = "*" in allow_origins
+        # Credentials go only to origins named (listed, or matched by the regex) without "*".
+        allow_credentials = allow_credentials and not self._allows_any_origin
         self._origins = frozenset(allow_origins)
         self._origin_regex = None if allow_origin_regex is None else re.compile(allow_origin_regex)
-        # A wildcard answer "*" is valid only without credentials; otherwise echo the origin.
-        self._echoes_origin = allow_credentials or not self._allows_any_origin
+        self._echoes_origin = not self._allows_any_origin
         methods = ALL_METHODS if "*" in allow_methods else tuple(allow_methods)
         self._methods = frozenset(methods)
         self._allows_any_header = "*" in allow_headers

@@ -7,7 +7,7 @@ from typing import Any
 
 from minifast.exceptions import HTTPException, WebSocketException
 from minifast.middleware._watch import Handler, Watched, awaitable
-from minifast.requests import Request
+from minifast.requests import ClientDisconnect, Request
 from minifast.responses import PlainTextResponse, Response
 from minifast.types import ASGIApp, Receive, Scope, Send
 
@@ -18,6 +18,21 @@ async def _plain_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
     return PlainTextResponse(exc.detail, exc.status_code, exc.headers)
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response | None:
+    """A client that left mid-body gets the app's answer to a 400, not a server error.
+
+    Starlette lets ClientDisconnect escape as a 500, with a traceback in the log. The answer
+    likely reaches nobody (a server drops what is sent after a disconnect); the point is that
+    nothing is raised, and that the app's own 400 handler (JSON in MiniFast) gives it.
+    """
+    class_handlers, status_handlers = request.scope["starlette.exception_handlers"]
+    handler = status_handlers.get(400) or class_handlers[HTTPException]
+    response: Response | None = await awaitable(handler)(
+        request, HTTPException(400, "Client disconnected")
+    )
+    return response
 
 
 async def _close_websocket(websocket: Any, exc: Exception) -> None:
@@ -38,6 +53,7 @@ class ExceptionMiddleware:
         self.class_handlers: dict[Any, Handler] = {
             HTTPException: _plain_http_exception,
             WebSocketException: _close_websocket,
+            ClientDisconnect: _client_gone,
         }
         self.class_handlers.update((k, h) for k, h in handlers.items() if isinstance(k, type))
         # PERF: whether each handler is sync is decided once, not per handled exception: -1 µs
@@ -65,6 +81,8 @@ class ExceptionMiddleware:
             if handler is None:
                 raise
             if watched.started:
+                if isinstance(exc, ClientDisconnect):
+                    return  # nobody is left to answer, and nothing went wrong here
                 raise RuntimeError("caught a handled exception after the response started") from exc
             await self._answer(self._caller(handler), exc, scope, receive, send)
 
