@@ -87,7 +87,9 @@ def make_lifespan(settings: Settings) -> Callable[[FastAPI], Any]:
         broker = make_broker(settings)
         worker = None
         if settings.is_embedded:  # the queue's worker runs in threads of this process
-            worker = dramatiq.Worker(broker, worker_threads=2)
+            # worker_timeout: how often idle threads look for a stop request; 100 ms makes
+            # shutdown quick, and waiting on the in-memory queue costs nothing meanwhile.
+            worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
             worker.start()
         limiter = make_limiter(settings)
         try:
