@@ -1,26 +1,48 @@
-# One entry point for every habit. `make run` and `make test` set up .venv on their own.
+# One entry point for every habit. `make run` and `make test` set up a virtual environment on
+# their own: .venv for the default python3, .venv-3.12 for `make test PYTHON=python3.12`, and
+# so on, so each supported Python keeps its own and switching between them rebuilds nothing.
 PYTHON ?= python3
-VENV := .venv
+SUPPORTED_PYTHONS := 3.11 3.12 3.13
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+VENV ?= $(if $(filter file,$(origin PYTHON)),.venv,.venv-$(PYTHON_VERSION))
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 COVERAGE_GATE := 98
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run lint check test fuzz compat bench docs clean
+.PHONY: install install-run run lint check test fuzz compat bench docs clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+# Each stamp is written only after its install succeeded, so a failed or interrupted set-up is
+# simply redone by the next command. The venv itself counts only once `.created` exists: a venv
+# left half-made (say, pip could not be upgraded) is removed and made again.
+define make_venv
+	@case " $(SUPPORTED_PYTHONS) " in *" $(PYTHON_VERSION) "*) ;; *) \
+		echo "minifast needs Python 3.11, 3.12 or 3.13; '$(PYTHON)' is" \
+			"$(if $(PYTHON_VERSION),$(PYTHON_VERSION),not a runnable Python)." \
+			"Pass one that is, e.g.: make $(MAKECMDGOALS) PYTHON=python3.12" >&2; exit 1;; esac
+	@test -f $(VENV)/.created || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) \
+		&& $(BIN)/python -m pip install --quiet --upgrade pip && touch $(VENV)/.created; } \
+		|| { rm -rf $(VENV); echo "setting up $(VENV) failed; it was removed" >&2; exit 1; }
+endef
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
+# What serving needs: uvicorn and the offline docs assets.
+$(VENV)/.installed-run: pyproject.toml
+	$(make_venv)
+	$(BIN)/python -m pip install --quiet -e ".[serve,docs]"
+	touch $@
+
+# The whole dev toolchain: linters, type checker, test runner, FastAPI for the differential tests.
+$(VENV)/.installed-dev: pyproject.toml
+	$(make_venv)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $@ $(VENV)/.installed-run
 
-install: $(STAMP)
+install-run: $(VENV)/.installed-run
 
-run: install
-	$(BIN)/uvicorn examples.main:app --host $(HOST) --port $(PORT)
+install: $(VENV)/.installed-dev
+
+run: install-run
+	$(BIN)/minifast run examples/main.py --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff format minifast examples tests benchmarks
@@ -52,4 +74,4 @@ bench: install
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .cache .coverage .mypy_cache .ruff_cache
+	rm -rf .venv .venv-* .cache .coverage .mypy_cache .ruff_cache

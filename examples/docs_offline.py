@@ -1,8 +1,10 @@
 """Interactive docs with no internet: Swagger UI's files come from an installed package.
 
-`swagger_ui_assets="local"` serves Swagger UI 5 from the `swagger-ui-bundle-v2` package
-(`pip install "minifast[docs]"`) under /docs/assets/, so /docs works on a plane or behind a
-firewall. Run `uvicorn examples.docs_offline:app`, open http://127.0.0.1:8000/docs, unfold
+With the docs extra installed (`pip install "minifast[docs]"`), every app serves Swagger UI 5
+and ReDoc 2 from the installed packages under /docs/assets/, so /docs and /redoc work on a plane
+or behind a firewall. `swagger_ui_assets="local"` makes that a requirement: without the extra,
+this app refuses to start instead of falling back to the CDN. Run
+`uvicorn examples.docs_offline:app`, open http://127.0.0.1:8000/docs, unfold
 `GET /items/{item_id}`, press "Try it out", then "Execute".
 """
 

@@ -57,8 +57,10 @@ def verify_token(token: str) -> int:
 def get_database() -> Iterator[sqlite3.Connection]:
     keeper = sqlite3.connect(DATABASE_URL, uri=True, check_same_thread=False)
     keeper.executescript(SEED)
-    yield keeper  # held open so the in-memory database lives as long as the app
-    keeper.close()
+    try:
+        yield keeper  # held open so the in-memory database lives as long as the app
+    finally:
+        keeper.close()
 
 
 class RateLimiter:

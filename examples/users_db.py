@@ -50,8 +50,10 @@ class Database:
 
 def get_database() -> Iterator[Database]:
     database = Database(DATABASE_URL)
-    yield database
-    database.close()
+    try:
+        yield database
+    finally:  # closed even when start-up or shutdown fails after the yield
+        database.close()
 
 
 def get_db(

@@ -1,4 +1,5 @@
-"""`python -m minifast routes module:app`: every route of an app and what it compiled to.
+"""`minifast dev [path]` and `minifast run [path]`: serve an app (see cli_serve.py).
+`python -m minifast routes module:app`: every route of an app and what it compiled to.
 `python -m minifast trace module:app GET '/items/1?q=x' [-H 'name: value'] [-d body]
 [--mermaid]`: one request run in-process, each stage it passed through (see trace.py).
 
@@ -14,6 +15,7 @@ import os
 import sys
 from typing import Any
 
+from minifast import cli_serve
 from minifast.explain import explain
 from minifast.trace import trace_request
 
@@ -36,8 +38,11 @@ def routes_text(app: Any) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m minifast", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="minifast", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
+    cli_serve.add_commands(commands)
     routes = commands.add_parser("routes", help="print every route and its compiled plan")
     routes.add_argument("app", help="the app, as module:attribute (e.g. examples.main:app)")
     trace = commands.add_parser("trace", help="run one request and print each stage it passed")
@@ -48,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     trace.add_argument("-d", "--data", default="", help="the request body")
     trace.add_argument("--mermaid", action="store_true", help="a Mermaid sequence diagram")
     options = parser.parse_args(argv)
+    if options.command in cli_serve.COMMANDS:
+        return cli_serve.serve(options)
     if options.command == "routes":
         print(routes_text(load_app(options.app)))
         return 0

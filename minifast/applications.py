@@ -101,7 +101,7 @@ class MiniFast(Starlette, PathOperations):
         swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
         swagger_ui_init_oauth: dict[str, Any] | None = None,
         swagger_ui_parameters: dict[str, Any] | None = None,
-        swagger_ui_assets: SwaggerUIAssets = "cdn",  # not in FastAPI: "local" works offline
+        swagger_ui_assets: SwaggerUIAssets = "auto",  # not in FastAPI: see openapi/docs.py
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,  # not in FastAPI; None: no limit
         strict_content_type: bool = True,
         webhooks: APIRouter | None = None,
@@ -211,8 +211,9 @@ class MiniFast(Starlette, PathOperations):
         from minifast.openapi import docs  # PERF: only apps that serve docs import it: -1 ms
 
         docs_url, redirect_url = self.docs_url, self.swagger_ui_oauth2_redirect_url
+        # The local files (ReDoc's script too) are served below /docs: with no /docs, the CDN.
+        plan = docs.compile_swagger_ui_assets(assets if docs_url else "cdn", docs_url or "/")
         if docs_url:
-            plan = docs.compile_swagger_ui_assets(assets, docs_url)
             self.add_route(
                 docs_url, docs.swagger_ui_endpoint(self, plan), None, "swagger_ui_html", False
             )
@@ -224,7 +225,9 @@ class MiniFast(Starlette, PathOperations):
                 endpoint = docs.swagger_ui_assets_endpoint(plan)
                 self.add_route(plan.files_url, endpoint, None, "swagger_ui_assets", False)
         if self.redoc_url:
-            self.add_route(self.redoc_url, docs.redoc_endpoint(self), None, "redoc_html", False)
+            self.add_route(
+                self.redoc_url, docs.redoc_endpoint(self, plan), None, "redoc_html", False
+            )
 
     # -- the ASGI entry -----------------------------------------------------------------
 

@@ -20,7 +20,14 @@ from http.cookiejar import CookieJar
 from typing import Any, Literal, TypeVar, cast
 
 import anyio
-import httpx
+
+try:
+    import httpx
+except ModuleNotFoundError as missing:  # pragma: no cover - tested in a subprocess without it
+    raise ModuleNotFoundError(
+        'minifast.testclient needs httpx: pip install "minifast[standard]" (or httpx alone)',
+        name="httpx",
+    ) from missing
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from minifast.types import ASGIApp, Message, RawHeaders, Scope

@@ -1,9 +1,11 @@
-"""/docs in a real browser: headless Chromium renders Swagger UI, then calls the API.
+"""/docs and /redoc in a real browser: headless Chromium renders them, with no network.
 
-The example app serves Swagger UI's files itself (`swagger_ui_assets="local"`), and Chromium
-is told that every host but 127.0.0.1 does not exist, so the test also proves /docs works
-offline. Skipped without chromium and chromedriver (Debian: `apt-get install chromium
-chromium-driver`) or selenium; every wait has a timeout and the server is always stopped.
+The example apps serve Swagger UI's and ReDoc's files themselves (the docs extra is installed:
+`swagger_ui_assets="local"` in one, no configuration at all in the app `make run` serves), and
+Chromium is told that every host but 127.0.0.1 does not exist, so the tests also prove the docs
+work offline. Screenshots of both pages are left in tmp_path and in .cache/screenshots/.
+Skipped without chromium and chromedriver (Debian: `apt-get install chromium chromium-driver`)
+or selenium; every wait has a timeout and the server is always stopped.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_SECONDS = 30
 OPERATION = "#operations-items-read_item_items__item_id__get"
+REDOCLY_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 
 
 def _free_port() -> int:
@@ -48,10 +51,30 @@ def _wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 def base_url() -> Iterator[str]:
     """The example app under uvicorn on a free port, stopped (killed if need be) afterwards."""
+    command = [sys.executable, "-m", "uvicorn", "examples.docs_offline:app"]
+    yield from _serve(command)
+
+
+@pytest.fixture
+def make_run_url() -> Iterator[str]:
+    """The app `make run` serves, started the way it starts it: `minifast run examples/main.py`."""
+    yield from _serve([sys.executable, "-m", "minifast", "run", "examples/main.py"])
+
+
+@pytest.fixture
+def cdn_url() -> Iterator[str]:
+    """An app whose docs load from the CDN: the docs extra hidden from the server's process."""
+    script = (
+        "import sys, uvicorn; sys.modules['swagger_ui_bundle'] = sys.modules['mkdocs_redoc_tag']"
+        " = None; sys.argv[0] = 'uvicorn'; sys.exit(uvicorn.main())"
+    )
+    yield from _serve([sys.executable, "-c", script, "examples.puzzle:app"])
+
+
+def _serve(command: list[str]) -> Iterator[str]:
     port = _free_port()
-    command = [sys.executable, "-m", "uvicorn", "examples.docs_offline:app", "--port", str(port)]
     process = subprocess.Popen(
-        [*command, "--host", "127.0.0.1"],
+        [*command, "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -135,3 +158,66 @@ def test_swagger_ui_renders_and_executes_a_request_offline(browser: Any, base_ur
         f"{base_url}/items/1",
     }
     assert all(url.startswith(base_url) for url in loaded), loaded
+
+
+def _screenshot(browser: Any, tmp_path: Path, name: str) -> Path:
+    """The page as a PNG in tmp_path, copied to .cache/screenshots/ for a person to look at."""
+    shot = tmp_path / name
+    assert browser.save_screenshot(str(shot))
+    kept = ROOT / ".cache" / "screenshots"
+    kept.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, kept / name)
+    return shot
+
+
+def test_make_run_apps_docs_and_redoc_render_every_operation_offline(
+    browser: Any, make_run_url: str, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    paths = httpx.get(make_run_url + "/openapi.json", timeout=10).json()["paths"]
+    operation_ids = {
+        operation["operationId"] for item in paths.values() for operation in item.values()
+    }
+    assert len(operation_ids) >= 4
+    # Where each page puts an operation's id: Swagger UI in a block's id, ReDoc in a section's.
+    pages = {
+        "/docs": (".opblock", "id", lambda value: value.rsplit("-", 1)[-1]),
+        "/redoc": ("[data-section-id^='operation/']", "data-section-id",
+                   lambda value: value.removeprefix("operation/")),
+    }  # fmt: skip
+    wait = WebDriverWait(browser, WAIT_SECONDS)
+    for path, (selector, attribute, operation_id) in pages.items():
+
+        def rendered(driver: Any, selector: str = selector, attribute: str = attribute,
+                     operation_id: Any = operation_id) -> set[str]:  # fmt: skip
+            found = driver.find_elements(By.CSS_SELECTOR, selector)
+            return {operation_id(element.get_attribute(attribute) or "") for element in found}
+
+        browser.get(make_run_url + path)
+        wait.until(lambda driver: rendered(driver) >= operation_ids)
+        assert rendered(browser) == operation_ids, path
+        assert "If this text stays" not in browser.find_element(By.TAG_NAME, "body").text
+        shot = _screenshot(browser, tmp_path, f"make-run{path.replace('/', '-')}.png")
+        assert shot.stat().st_size > 20_000  # a rendered page, not a white one
+        loaded = browser.execute_script(
+            "return performance.getEntriesByType('resource').map(entry => entry.name)"
+        )
+        elsewhere = [url for url in loaded if not url.startswith(make_run_url)]
+        # ReDoc's own "API docs by Redocly" logo is built into its script: offline it is a
+        # missing image in the sidebar's footer, and everything else is this app's.
+        assert elsewhere in ([], [REDOCLY_LOGO]), elsewhere
+
+
+def test_offline_with_cdn_docs_each_page_says_why_it_is_empty(
+    browser: Any, cdn_url: str, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    for path, viewer in (("/docs", "Swagger UI"), ("/redoc", "ReDoc")):
+        browser.get(cdn_url + path)
+        text = browser.find_element(By.TAG_NAME, "body").text
+        assert f"Loading {viewer} from cdn.jsdelivr.net… If this text stays" in text, text
+        assert 'pip install "minifast[docs]"' in text
+        _screenshot(browser, tmp_path, f"cdn-offline{path.replace('/', '-')}.png")

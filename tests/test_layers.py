@@ -176,8 +176,10 @@ ROWS: dict[str, tuple[str, ...]] = {
         "staticfiles", "frontend", "_frontend_files", "endpoints", "authentication", "schemas",
     ),
     "readers": ("openapi.", "testclient", "explain", "trace", "telemetry.", "utils"),
-    "entry": ("", "applications", "toolkit", "__main__", "compat", "_compat", "_fastapi",
-              "_starlette"),
+    "entry": (
+        "", "applications", "toolkit", "__main__", "cli_serve", "compat", "_compat", "_fastapi",
+        "_starlette",
+    ),
 }  # fmt: skip
 
 

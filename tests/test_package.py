@@ -84,3 +84,28 @@ def test_security_names_are_imported_on_first_use() -> None:
         assert getattr(importlib.import_module(found.__module__), name) is found
     with pytest.raises(AttributeError, match="no attribute 'HTTPNothing'"):
         minifast.security.HTTPNothing  # noqa: B018
+
+
+MISSING_EXTRAS = {
+    "testclient": ("minifast.testclient", "httpx", 'pip install "minifast[standard]"'),
+    "templating": ("minifast.templating", "jinja2", 'pip install "minifast[templates]"'),
+    "telemetry": ("minifast.telemetry._api", "opentelemetry", "pip install 'minifast[telemetry]'"),
+}
+
+
+@pytest.mark.parametrize(
+    ("module", "dependency", "hint"), MISSING_EXTRAS.values(), ids=MISSING_EXTRAS.keys()
+)
+def test_a_missing_optional_dependency_names_the_extra(
+    module: str, dependency: str, hint: str
+) -> None:
+    """In a fresh interpreter where the dependency cannot be imported, the error says what to
+    install, not a bare `No module named ...`."""
+    script = (
+        f"import sys; sys.modules[{dependency!r}] = None\n"
+        f"try:\n    import {module}\nexcept ImportError as error:\n    print(error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert hint in result.stdout

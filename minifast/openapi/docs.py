@@ -2,10 +2,11 @@
 # it is built. Each answers a small HTML page that loads a JavaScript viewer and points it at
 # the OpenAPI document; the viewer fetches that document and renders it in the browser. The
 # pages are formatted per request only because the URLs they hold start with the request's
-# root_path, as FastAPI's do. With `swagger_ui_assets="local"`, Swagger UI's script, style
-# sheet and icon are served from the installed `swagger-ui-bundle-v2` package under
-# <docs_url>/assets/, so /docs works with no internet; otherwise they come from a CDN.
-"""Swagger UI and ReDoc pages, the OAuth2 redirect page, and Swagger UI's local assets."""
+# root_path, as FastAPI's do. When the `docs` extra is installed, Swagger UI's script, style
+# sheet and icon (from `swagger-ui-bundle-v2`) and ReDoc's script (from `mkdocs-redoc-tag`) are
+# served by the app under <docs_url>/assets/, so both pages work with no internet; otherwise they
+# come from FastAPI's CDN, and the page says so in words if the CDN cannot be reached.
+"""Swagger UI and ReDoc pages, the OAuth2 redirect page, and their local assets."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ from minifast.responses import HTMLResponse
 if TYPE_CHECKING:
     from minifast.responses import FileResponse
 
-SwaggerUIAssets = Literal["cdn", "local"]
+# "auto": the installed files when the docs extra is there, else the CDN. "local": the installed
+# files, and failing at start-up without them. "cdn": see compile_swagger_ui_assets.
+SwaggerUIAssets = Literal["auto", "cdn", "local"]
 
 
 class DocsSettings(Protocol):
@@ -33,6 +36,7 @@ class DocsSettings(Protocol):
 
     title: str
     openapi_url: str | None
+    docs_url: str | None
     swagger_ui_oauth2_redirect_url: str | None
     swagger_ui_init_oauth: dict[str, Any] | None
     swagger_ui_parameters: dict[str, Any] | None
@@ -65,7 +69,7 @@ _SWAGGER_UI_PAGE = Template("""\
 <link rel="icon" href="$favicon_url">
 </head>
 <body>
-<div id="swagger-ui"></div>
+<div id="swagger-ui">$loading</div>
 <script src="$js_url"></script>
 <script>
 const ui = SwaggerUIBundle({
@@ -95,7 +99,7 @@ $fonts
 </head>
 <body>
 <noscript>ReDoc needs JavaScript to show this API's documentation.</noscript>
-<redoc spec-url="$openapi_url"></redoc>
+<redoc spec-url="$openapi_url">$loading</redoc>
 <script src="$js_url"></script>
 </body>
 </html>
@@ -186,6 +190,7 @@ def get_swagger_ui_html(
         ),
         redirect=redirect,
         init_oauth=f"ui.initOAuth({_script_json(init_oauth)});" if init_oauth else "",
+        loading=_loading_message("Swagger UI", swagger_js_url),
     )
     return HTMLResponse(page)
 
@@ -208,6 +213,7 @@ def get_redoc_html(
         favicon_url=html.escape(redoc_favicon_url),
         openapi_url=html.escape(openapi_url),
         js_url=html.escape(redoc_js_url),
+        loading=_loading_message("ReDoc", redoc_js_url),
     )
     return HTMLResponse(page)
 
@@ -228,6 +234,27 @@ def _script_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+# The viewer replaces its element's content once it renders, so this text shows only while it
+# loads, or for good when its script could not be fetched: a sentence instead of a white page.
+_LOADING = (
+    '<p style="font-family: sans-serif; margin: 2em">Loading $viewer$source&hellip; If this '
+    "text stays, the browser could not run $viewer's script$hint</p>"
+)
+_OFFLINE_HINT = (
+    ": with no internet, install the docs extra (<code>pip install &quot;minifast[docs]&quot;"
+    "</code>) and restart, and this app serves those files itself."
+)
+
+
+def _loading_message(viewer: str, script_url: str) -> str:
+    """The text shown until the viewer renders; it names the host the script comes from."""
+    from urllib.parse import urlsplit  # PERF: as html, loaded by the first page served
+
+    host = urlsplit(script_url).hostname
+    source, hint = (f" from {host}", _OFFLINE_HINT) if host else ("", ".")
+    return Template(_LOADING).substitute(viewer=viewer, source=source, hint=hint)
+
+
 # -- the routes the application adds --------------------------------------------------------
 
 
@@ -244,6 +271,7 @@ class _SwaggerUIAssetsPlan:
 
 
 _LOCAL_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")
+_REDOC_FILE = "redoc.standalone.js"
 _CDN_ASSETS = _SwaggerUIAssetsPlan(
     js_url=f"{_SWAGGER_UI_CDN}/swagger-ui-bundle.js",
     css_url=f"{_SWAGGER_UI_CDN}/swagger-ui.css",
@@ -252,23 +280,35 @@ _CDN_ASSETS = _SwaggerUIAssetsPlan(
 
 
 def compile_swagger_ui_assets(assets: SwaggerUIAssets, docs_url: str) -> _SwaggerUIAssetsPlan:
-    """The CDN's URLs, or this app's URLs for the files of the installed assets package.
+    """The CDN's URLs, or this app's URLs for the files of the installed docs extra.
 
-    A missing package fails here, when the app is built, not on the first visit to /docs.
+    With "local", a missing package fails here, when the app is built, not on the first visit
+    to /docs. With "auto", the app's default, installing the docs extra is all it takes to
+    serve the docs offline. ReDoc's script, when installed, is served beside Swagger UI's files
+    (see redoc_endpoint).
     """
+    if assets not in ("auto", "cdn", "local"):
+        raise ValueError(f'swagger_ui_assets must be "auto", "cdn" or "local", not {assets!r}')
     if assets == "cdn":
         return _CDN_ASSETS
-    if assets != "local":
-        raise ValueError(f'swagger_ui_assets must be "cdn" or "local", not {assets!r}')
-    folder = _swagger_ui_folder()
+    try:
+        folder = _swagger_ui_folder()
+    except RuntimeError:
+        if assets == "local":
+            raise
+        return _CDN_ASSETS  # COMPAT: without the docs extra, FastAPI's page exactly
     prefix = f"{docs_url.rstrip('/')}/assets/"
+    files = {name: folder / name for name in _LOCAL_FILES}
+    redoc = _redoc_file()
+    if redoc is not None:
+        files[_REDOC_FILE] = redoc
     js_name, css_name, favicon_name = _LOCAL_FILES
     return _SwaggerUIAssetsPlan(
         js_url=prefix + js_name,
         css_url=prefix + css_name,
         favicon_url=prefix + favicon_name,
         is_local=True,
-        files={name: folder / name for name in _LOCAL_FILES},
+        files=files,
         files_url=prefix + "{filename}",
     )
 
@@ -293,6 +333,20 @@ def _swagger_ui_folder() -> Path:
     if missing:
         raise RuntimeError(f"{folder} lacks {', '.join(missing)}: {_INSTALL_HINT}")
     return folder
+
+
+def _redoc_file() -> Path | None:
+    """ReDoc 2's standalone script from the installed `mkdocs-redoc-tag` package, if any.
+
+    That package is a MkDocs plugin; minifast only reads the script it ships, never imports
+    MkDocs. Its __init__ is empty, so importing it costs nothing.
+    """
+    try:
+        package = importlib.import_module("mkdocs_redoc_tag")
+    except ImportError:
+        return None
+    script = Path(str(package.__file__)).parent / "redoc" / "javascripts" / _REDOC_FILE
+    return script if script.is_file() else None
 
 
 def swagger_ui_endpoint(app: DocsSettings, assets: _SwaggerUIAssetsPlan) -> Endpoint:
@@ -335,10 +389,24 @@ async def swagger_ui_redirect(request: Request) -> HTMLResponse:
     return get_swagger_ui_oauth2_redirect_html()
 
 
-def redoc_endpoint(app: DocsSettings) -> Endpoint:
+def redoc_endpoint(app: DocsSettings, assets: _SwaggerUIAssetsPlan) -> Endpoint:
+    """/redoc: ReDoc's script from this app when /docs's assets route serves it, else the CDN."""
+    local_url = assets.files_url.format(filename=_REDOC_FILE)
+    is_local = _REDOC_FILE in assets.files
+
     async def redoc_html(request: Request) -> HTMLResponse:
-        openapi_url = _root_path(request) + (app.openapi_url or "")
-        return get_redoc_html(openapi_url=openapi_url, title=f"{app.title} - ReDoc")
+        root_path = _root_path(request)
+        openapi_url = root_path + (app.openapi_url or "")
+        title = f"{app.title} - ReDoc"
+        if not is_local:
+            return get_redoc_html(openapi_url=openapi_url, title=title)
+        return get_redoc_html(
+            openapi_url=openapi_url,
+            title=title,
+            redoc_js_url=root_path + local_url,
+            redoc_favicon_url=root_path + assets.favicon_url,
+            with_google_fonts=False,  # the fonts are online; ReDoc falls back to system fonts
+        )
 
     return redoc_html
 

@@ -1,6 +1,7 @@
 """examples/users_db.py: a real SQLite session with commit/rollback, overrides, audit log."""
 
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,10 @@ def test_overrides_swap_the_database_and_replan_once(
     )
 
     def override_get_database() -> Iterator[Database]:
-        yield test_database
-        test_database.close()
+        try:
+            yield test_database
+        finally:
+            test_database.close()
 
     app.dependency_overrides[get_database] = override_get_database
     try:
@@ -79,7 +82,8 @@ def test_overrides_swap_the_database_and_replan_once(
             assert client.get("/users").json() == ["ann", "bob", "cy"]
     finally:
         app.dependency_overrides.clear()
-    with test_database.connect() as connection:
+    # sqlite3's own `with` only commits; closing() closes, which Python 3.13 warns about otherwise.
+    with closing(test_database.connect()) as connection:
         assert connection.execute("SELECT count(*) FROM users").fetchone()[0] == 3
     assert test_database.closed  # the lifespan-scoped override was cleaned up at shutdown
     assert compiled and len(compiled) == len({id(spec) for spec in compiled})  # once a route
@@ -87,9 +91,11 @@ def test_overrides_swap_the_database_and_replan_once(
         assert client.get("/users").json() == []  # the real database again, empty
 
 
-def test_session_override_as_in_part_12(tmp_path: Path) -> None:
+def test_session_override_as_in_part_12(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     database = Database(f"file:{tmp_path / 'part12.db'}")
     test_db_session = database.connect()
+    request.addfinalizer(database.close)
+    request.addfinalizer(test_db_session.close)
 
     def override_get_db() -> Iterator[Any]:
         # Return a test database session instead of production

@@ -1,7 +1,9 @@
-"""/docs, /redoc and the OAuth2 redirect page, compared with FastAPI's; Swagger UI's local files.
+"""/docs, /redoc and the OAuth2 redirect page, compared with FastAPI's; the docs' local files.
 
 minifast writes its own HTML, so pages are compared by what they tell the browser: the URLs
-they load, Swagger UI's configuration, the OAuth2 redirect and init, the title.
+they load, Swagger UI's configuration, the OAuth2 redirect and init, the title. FastAPI's pages
+are matched where the docs extra is not installed (`without_docs_extra`, as in the compat
+suite's environment); with it, both pages load their files from the app.
 """
 
 import json
@@ -79,6 +81,13 @@ APPS: dict[str, dict[str, Any]] = {
 ROOT_PATHS = {"no-root-path": "", "root-path": "/proxy", "root-path-slash": "/"}
 
 
+@pytest.fixture
+def without_docs_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if `pip install "minifast[docs]"` had not been run: the pages use FastAPI's CDN."""
+    for package in ("swagger_ui_bundle", "mkdocs_redoc_tag"):
+        monkeypatch.setitem(sys.modules, package, None)
+
+
 def _page(name: str, options: dict[str, Any], path: str, root_path: str) -> str:
     app = import_from(name, "applications").FastAPI(**options)
     answer = request(app, "GET", root_path.rstrip("/") + path, root_path=root_path)
@@ -88,6 +97,7 @@ def _page(name: str, options: dict[str, Any], path: str, root_path: str) -> str:
 
 @pytest.mark.parametrize("root_path", ROOT_PATHS.values(), ids=ROOT_PATHS.keys())
 @pytest.mark.parametrize("options", APPS.values(), ids=APPS.keys())
+@pytest.mark.usefixtures("without_docs_extra")
 def test_swagger_ui_page_tells_the_browser_what_fastapi_tells_it(
     options: dict[str, Any], root_path: str
 ) -> None:
@@ -97,6 +107,7 @@ def test_swagger_ui_page_tells_the_browser_what_fastapi_tells_it(
 
 
 @pytest.mark.parametrize("root_path", ROOT_PATHS.values(), ids=ROOT_PATHS.keys())
+@pytest.mark.usefixtures("without_docs_extra")
 def test_root_path_prefixes_the_urls_without_doubling_a_slash(root_path: str) -> None:
     facts = _swagger_facts(_page("minifast", {}, "/docs", root_path))
     prefix = root_path.rstrip("/")
@@ -115,6 +126,7 @@ def test_root_path_prefixes_the_urls_without_doubling_a_slash(root_path: str) ->
     [{}, {"title": "Shop", "openapi_url": "/schema.json"}, {"redoc_url": "/reference"}],
     ids=["defaults", "title-openapi-url", "redoc-url"],
 )
+@pytest.mark.usefixtures("without_docs_extra")
 def test_redoc_page_tells_the_browser_what_fastapi_tells_it(
     options: dict[str, Any], root_path: str
 ) -> None:
@@ -124,6 +136,7 @@ def test_redoc_page_tells_the_browser_what_fastapi_tells_it(
     assert expected["spec"] is not None
 
 
+@pytest.mark.usefixtures("without_docs_extra")
 def test_mounted_app_points_at_its_own_document() -> None:
     inner = FastAPI(title="Inner")
     outer = FastAPI(docs_url=None, redoc_url=None, routes=[Mount("/v1", inner)])
@@ -144,6 +157,7 @@ PATHS = ["/docs", "/redoc", "/docs/oauth2-redirect", "/documentation", "/referen
 
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("options", PAGES_OFF.values(), ids=PAGES_OFF.keys())
+@pytest.mark.usefixtures("without_docs_extra")
 def test_a_page_set_to_none_is_not_found_as_in_fastapi(options: dict[str, Any], path: str) -> None:
     def build(name: str) -> Any:
         return import_from(name, "applications").FastAPI(**options)
@@ -165,6 +179,7 @@ def test_docs_pages_answer_head_and_stay_out_of_the_schema(name: str) -> None:
     )
 
 
+@pytest.mark.usefixtures("without_docs_extra")
 def test_route_names_are_fastapis() -> None:
     names = {route.path: route.name for route in FastAPI().routes}
     assert names == {
@@ -175,6 +190,7 @@ def test_route_names_are_fastapis() -> None:
     }
 
 
+@pytest.mark.usefixtures("without_docs_extra")
 def test_settings_changed_after_construction_show_on_the_page() -> None:
     app = FastAPI()
     app.title, app.swagger_ui_init_oauth = "Renamed", {"clientId": "late"}
@@ -300,5 +316,88 @@ def test_missing_assets_package_fails_at_construction(monkeypatch: pytest.Monkey
 
 
 def test_unknown_assets_mode_is_refused() -> None:
-    with pytest.raises(ValueError, match='must be "cdn" or "local"'):
+    with pytest.raises(ValueError, match='must be "auto", "cdn" or "local"'):
         FastAPI(swagger_ui_assets="offline")  # type: ignore[arg-type]
+
+
+# -- offline by default: the docs extra installed, no configuration -----------------------
+
+
+@pytest.mark.parametrize("root_path", ["", "/proxy"], ids=["no-root-path", "root-path"])
+def test_with_the_docs_extra_both_pages_load_only_this_apps_files(root_path: str) -> None:
+    pytest.importorskip("swagger_ui_bundle")
+    pytest.importorskip("mkdocs_redoc_tag")
+    app = FastAPI()
+    swagger = _swagger_facts(
+        request(app, "GET", f"{root_path}/docs", root_path=root_path).body.decode()
+    )
+    redoc = _redoc_facts(
+        request(app, "GET", f"{root_path}/redoc", root_path=root_path).body.decode()
+    )
+    base = f"{root_path}/docs/assets"
+    assert (swagger["scripts"], swagger["css"]) == (
+        [f"{base}/swagger-ui-bundle.js"],
+        f"{base}/swagger-ui.css",
+    )
+    assert redoc == {
+        "title": "FastAPI - ReDoc",
+        "spec": f"{root_path}/openapi.json",
+        "scripts": [f"{base}/redoc.standalone.js"],
+        "favicon": f"{base}/favicon-32x32.png",
+        "stylesheets": [],  # no Google Fonts: ReDoc uses the system's
+    }
+    script = request(
+        app, "GET", f"{root_path}/docs/assets/redoc.standalone.js", root_path=root_path
+    )
+    assert (script.status, script.header("content-type")) == (200, "text/javascript; charset=utf-8")
+    assert b"Redoc" in script.body and len(script.body) > 100_000
+
+
+def test_redoc_falls_back_to_the_cdn_without_its_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("swagger_ui_bundle")
+    monkeypatch.setitem(sys.modules, "mkdocs_redoc_tag", None)
+    app = FastAPI()
+    assert _swagger_facts(request(app, "GET", "/docs").body.decode())["css"] == (
+        "/docs/assets/swagger-ui.css"
+    )
+    redoc = _redoc_facts(request(app, "GET", "/redoc").body.decode())
+    assert redoc["scripts"] == ["https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js"]
+    assert request(app, "GET", "/docs/assets/redoc.standalone.js").status == 404
+
+
+def test_cdn_chosen_serves_from_the_cdn_though_the_files_are_installed() -> None:
+    app = FastAPI(swagger_ui_assets="cdn")
+    swagger = request(app, "GET", "/docs").body.decode()
+    redoc = request(app, "GET", "/redoc").body.decode()
+    assert _swagger_facts(swagger)["scripts"][0].startswith("https://cdn.jsdelivr.net/")
+    assert _redoc_facts(redoc)["scripts"][0].startswith("https://cdn.jsdelivr.net/")
+    assert request(app, "GET", "/docs/assets/swagger-ui.css").status == 404
+
+
+def test_without_docs_redoc_uses_the_cdn() -> None:
+    """ReDoc's local script is served by /docs's assets route: no /docs, no local script."""
+    redoc = request(FastAPI(docs_url=None), "GET", "/redoc").body.decode()
+    assert _redoc_facts(redoc)["scripts"][0].startswith("https://cdn.jsdelivr.net/")
+
+
+@pytest.mark.parametrize("assets", ["auto", "cdn"], ids=["auto", "cdn"])
+def test_an_unusable_assets_package_falls_back_to_the_cdn(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, assets: Any
+) -> None:
+    _fake_bundle(monkeypatch, tmp_path / "swagger-ui-4.15.5", list(LOCAL_FILES))
+    page = request(FastAPI(swagger_ui_assets=assets), "GET", "/docs").body.decode()
+    assert _swagger_facts(page)["scripts"][0].startswith("https://cdn.jsdelivr.net/")
+
+
+def test_a_page_says_in_words_when_its_script_cannot_load() -> None:
+    """The text the viewer replaces once it renders: without the script, it stays."""
+    swagger = get_swagger_ui_html(openapi_url="/o.json", title="T").body.decode()
+    redoc = get_redoc_html(openapi_url="/o.json", title="T").body.decode()
+    local = get_swagger_ui_html(openapi_url="/o.json", title="T", swagger_js_url="/a.js").body
+    assert '<div id="swagger-ui"><p' in swagger
+    assert "Loading Swagger UI from cdn.jsdelivr.net&hellip;" in swagger
+    assert "Loading ReDoc from cdn.jsdelivr.net&hellip;" in redoc
+    for page in (swagger, redoc):
+        assert "install the docs extra (<code>pip install &quot;minifast[docs]&quot;" in page
+    assert "Loading Swagger UI&hellip; If this text stays" in local.decode()
+    assert "minifast[docs]" not in local.decode()
