@@ -47,9 +47,23 @@ def load_checked_apps(framework: str) -> dict[str, Any]:
     return apps
 
 
+def trace_each_once(apps: dict[str, Any]) -> None:
+    """Trace one request through each minifast app before it is timed.
+
+    A trace wraps the app's stages from outside and puts them back (minifast/trace.py); timed
+    after one, the figures show that tracing, when off, costs the request path nothing.
+    """
+    from minifast.trace import trace_request
+
+    for app in apps.values():
+        trace_request(app, "GET", "/hello")
+
+
 def worker(framework: str) -> None:
     """Answer `<scenario key> <count>` lines on stdin with seconds per request."""
     apps = load_checked_apps(framework)
+    if framework == "minifast":
+        trace_each_once(apps)
     by_key = {scenario.key: scenario for scenario in SCENARIOS}
     print("ready", flush=True)
     for line in sys.stdin:

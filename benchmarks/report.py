@@ -58,7 +58,8 @@ def describe_machine() -> dict[str, str]:
 
 def _settings() -> str:
     return (
-        f"in-process {inprocess.ROUNDS} rounds of ~{inprocess.TARGET_SECONDS} s per framework; "
+        f"in-process {inprocess.ROUNDS} rounds of ~{inprocess.TARGET_SECONDS} s per framework "
+        "(minifast's apps after one traced request each); "
         f"end to end {endtoend.ROUNDS} rounds of {endtoend.SECONDS} s per framework after "
         f"{endtoend.WARM_UP_SECONDS} s of warm-up, {endtoend.CONNECTIONS} connections "
         f"(50 for (i)); start-up {startup.ROUNDS} fresh processes per framework"

@@ -13,7 +13,7 @@ import anyio
 import pytest
 
 from benchmarks import report
-from benchmarks.inprocess import check
+from benchmarks.inprocess import check, trace_each_once
 from benchmarks.scenarios import SCENARIOS, Scenario, load_app
 
 HERE = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -112,3 +112,15 @@ def test_the_stage_breakdown_times_checked_stages(
     assert out.count("| route index lookup |") == 2
     assert "| dependencies, `yield` exit included |" in out
     assert "| body validation into `Item` |" in out
+
+
+def test_minifast_apps_are_timed_after_a_trace_that_left_them_as_they_were() -> None:
+    from minifast import background, resolve
+
+    module = importlib.import_module("benchmarks.app_minifast")
+    apps = {name: load_app(module, name) for name in {s.app for s in SCENARIOS}}
+    stages = (resolve.call_plan, resolve.resolve_source, background.run_logged)
+    trace_each_once(apps)
+    assert (resolve.call_plan, resolve.resolve_source, background.run_logged) == stages
+    for scenario in SCENARIOS:
+        check(module, apps[scenario.app], scenario)
