@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json  # noqa: F401 - COMPAT: code written for FastAPI patches responses.json.dumps
 import os
 import stat
 import sys
