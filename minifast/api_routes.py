@@ -41,7 +41,26 @@ def generate_unique_id(route: APIRoute) -> str:
     return f"{operation_id}_{next(iter(route.methods)).lower()}"
 
 
-class APIRoute(Route):
+class _SelfHandling:
+    """The routing protocol's `route.app` for a route that is its own ASGI app: its `handle`.
+
+    A property, not an attribute holding `self.handle`: that would tie every route into a
+    reference cycle. An extension that wraps `route.app` (in middleware, say) is then what
+    handles.
+    """
+
+    handle: ASGIApp
+
+    @property
+    def app(self) -> ASGIApp:
+        return self.handle
+
+    @app.setter
+    def app(self, wrapped: ASGIApp) -> None:
+        self.handle = wrapped
+
+
+class APIRoute(_SelfHandling, Route):
     """A path operation: an endpoint whose parameters and answer come from its signature."""
 
     websocket: Literal[False] = False
@@ -91,17 +110,6 @@ class APIRoute(Route):
             # PERF: only a route class that wraps the handler pays for the call through it.
             self.handle = self._handle_through  # type: ignore[method-assign]
             self._route_handler = self.get_route_handler()
-
-    # The routing protocol's `route.app`: the route itself, as an ASGI app. A property, not an
-    # attribute holding `self.handle`: that would tie every route into a reference cycle.
-    @property
-    def app(self) -> ASGIApp:
-        return self.handle
-
-    @app.setter
-    def app(self, wrapped: ASGIApp) -> None:
-        # An extension that wraps `route.app` (in middleware, say) is then what handles.
-        self.handle = wrapped  # type: ignore[assignment, method-assign]
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         """FastAPI's extension point: what turns a request into this route's response.
@@ -182,7 +190,7 @@ def _plan_under(
     return plan
 
 
-class APIWebSocketRoute(WebSocketRoute):
+class APIWebSocketRoute(_SelfHandling, WebSocketRoute):
     """A websocket endpoint whose path, query, header and Depends parameters are validated."""
 
     scope_types = frozenset({"websocket"})
@@ -207,17 +215,6 @@ class APIWebSocketRoute(WebSocketRoute):
         )  # fmt: skip
         self.plan: EndpointPlan = compile_endpoint(self.spec)
         self._override_plan: tuple[object, EndpointPlan] | None = None
-
-    # The routing protocol's `route.app`: the route itself, as an ASGI app. A property, not an
-    # attribute holding `self.handle`: that would tie every route into a reference cycle.
-    @property
-    def app(self) -> ASGIApp:
-        return self.handle
-
-    @app.setter
-    def app(self, wrapped: ASGIApp) -> None:
-        # An extension that wraps `route.app` (in middleware, say) is then what handles.
-        self.handle = wrapped  # type: ignore[assignment, method-assign]
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await serve_websocket(current_plan(self, scope.get("app")), WebSocket(scope, receive, send))
