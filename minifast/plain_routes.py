@@ -188,21 +188,15 @@ class Route(BaseRoute):
         include_in_schema: bool = True,
         middleware: Sequence[Any] | None = None,
     ) -> None:
-        if not path.startswith("/"):
-            raise ValueError("a route path must start with '/'")
-        self.path = path
-        self.endpoint = endpoint
-        self.template = compile_template(path)
-        self.name = get_name(endpoint) if name is None else name
+        _declare(self, path, endpoint, name)
         self.include_in_schema = include_in_schema
-        self.app = _endpoint_app(endpoint, request_response)
-        if methods is None and self.app is not endpoint:
+        app = _endpoint_app(endpoint, request_response)
+        if methods is None and app is not endpoint:
             methods = ["GET"]  # a function endpoint; an ASGI app takes every method
         self.methods = None if methods is None else {method.upper() for method in methods}
         if self.methods is not None and "GET" in self.methods:
             self.methods.add("HEAD")
-        for cls, args, kwargs in reversed(middleware or []):
-            self.app = cls(self.app, *args, **kwargs)
+        self.app = _wrapped(app, middleware)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.methods is not None and scope["method"] not in self.methods:
@@ -239,15 +233,8 @@ class WebSocketRoute(BaseRoute):
         name: str | None = None,
         middleware: Sequence[Any] | None = None,
     ) -> None:
-        if not path.startswith("/"):
-            raise ValueError("a route path must start with '/'")
-        self.path = path
-        self.endpoint = endpoint
-        self.template = compile_template(path)
-        self.name = get_name(endpoint) if name is None else name
-        self.app = _endpoint_app(endpoint, websocket_session)
-        for cls, args, kwargs in reversed(middleware or []):
-            self.app = cls(self.app, *args, **kwargs)
+        _declare(self, path, endpoint, name)
+        self.app = _wrapped(_endpoint_app(endpoint, websocket_session), middleware)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
@@ -262,6 +249,23 @@ class WebSocketRoute(BaseRoute):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(path={self.path!r}, name={self.name!r})"
+
+
+def _declare(route: BaseRoute, path: str, endpoint: Callable[..., Any], name: str | None) -> None:
+    """What every plain route holds: its path, compiled, its endpoint and its name."""
+    if not path.startswith("/"):
+        raise ValueError("a route path must start with '/'")
+    route.path = path
+    route.endpoint = endpoint
+    route.template = compile_template(path)
+    route.name = get_name(endpoint) if name is None else name
+
+
+def _wrapped(app: ASGIApp, middleware: Sequence[Any] | None) -> ASGIApp:
+    """The app inside the route's own middleware, the first listed outermost."""
+    for cls, args, kwargs in reversed(middleware or []):
+        app = cls(app, *args, **kwargs)
+    return app
 
 
 def _endpoint_app(endpoint: Callable[..., Any], wrap: Callable[[Any], ASGIApp]) -> ASGIApp:
